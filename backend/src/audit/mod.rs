@@ -1,0 +1,231 @@
+//! The append-only audit log. Every state change writes a row in the same transaction:
+//! who, what, which record, when. The database chains each row to the previous one with a
+//! SHA-256 hash (see the foundation migration); [`verify`] walks the chain.
+
+pub mod api;
+pub mod pages;
+
+use crate::db::schema::audit_log;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Who made a change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub label: String,
+}
+
+impl Actor {
+    /// A signed-in user, labelled by email.
+    pub fn user(id: Uuid, email: &str) -> Self {
+        Self {
+            user_id: Some(id),
+            label: email.to_string(),
+        }
+    }
+
+    /// The platform itself (jobs, lockouts).
+    pub fn system() -> Self {
+        Self {
+            user_id: None,
+            label: "system".into(),
+        }
+    }
+
+    /// Someone not signed in (self-registration).
+    pub fn anonymous(label: &str) -> Self {
+        Self {
+            user_id: None,
+            label: label.to_string(),
+        }
+    }
+}
+
+/// What happened to which record.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub action: &'static str,
+    pub record_type: &'static str,
+    pub record_id: String,
+    pub organisation_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
+impl Entry {
+    /// An entry with no details, e.g. `Entry::new("user.created", "user", id)`.
+    pub fn new(action: &'static str, record_type: &'static str, record_id: impl ToString) -> Self {
+        Self {
+            action,
+            record_type,
+            record_id: record_id.to_string(),
+            organisation_id: None,
+            details: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    /// Adds structured details (never secrets or sealed content).
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Names the organisation the record belongs to, for filtering.
+    pub fn for_organisation(mut self, organisation: Uuid) -> Self {
+        self.organisation_id = Some(organisation);
+        self
+    }
+}
+
+/// Writes one audit row on the caller's connection (normally inside its transaction).
+pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, entry: Entry) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(0_i64), // numbered by the trigger after it takes the chain lock
+            audit_log::actor_user_id.eq(actor.user_id),
+            audit_log::actor_label.eq(&actor.label),
+            audit_log::action.eq(entry.action),
+            audit_log::record_type.eq(entry.record_type),
+            audit_log::record_id.eq(&entry.record_id),
+            audit_log::organisation_id.eq(entry.organisation_id),
+            audit_log::details.eq(&entry.details),
+            audit_log::prev_hash.eq(Vec::<u8>::new()),
+            audit_log::row_hash.eq(Vec::<u8>::new()),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The verifier's answer.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Verification {
+    pub ok: bool,
+    pub rows: i64,
+    /// The id of the first row whose hash or link does not match, if any.
+    pub first_bad: Option<i64>,
+}
+
+/// Recomputes every row's hash in id order and checks each links to the one before.
+/// Reads in pages so that a long log does not need to fit in memory.
+pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
+    #[derive(QueryableByName)]
+    struct Link {
+        #[diesel(sql_type = diesel::sql_types::Int8)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        prev_hash: Vec<u8>,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        row_hash: Vec<u8>,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        expected: Vec<u8>,
+    }
+    const PAGE: i64 = 5_000;
+    let mut rows = 0_i64;
+    let mut previous: Vec<u8> = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<Link> = diesel::sql_query(
+            "SELECT a.id, a.prev_hash, a.row_hash, audit_log_digest(a.prev_hash, a) AS expected \
+             FROM audit_log a WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+        )
+        .bind::<diesel::sql_types::Int8, _>(after)
+        .bind::<diesel::sql_types::Int8, _>(PAGE)
+        .load(conn)
+        .await?;
+        let count = page.len();
+        for link in page {
+            rows += 1;
+            if link.prev_hash != previous || link.row_hash != link.expected {
+                return Ok(Verification {
+                    ok: false,
+                    rows: total_rows(conn).await?,
+                    first_bad: Some(link.id),
+                });
+            }
+            previous = link.row_hash;
+            after = link.id;
+        }
+        if (count as i64) < PAGE {
+            return Ok(Verification {
+                ok: true,
+                rows,
+                first_bad: None,
+            });
+        }
+    }
+}
+
+async fn total_rows(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    audit_log::table.count().get_result(conn).await
+}
+
+/// One audit row as shown to administrators.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_label: String,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub organisation_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// Filters for the audit list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// Exact action, e.g. `user.created`.
+    pub action: Option<String>,
+    /// Actor's email (or `system`), case-insensitive substring.
+    pub actor: Option<String>,
+    /// Record type, e.g. `user`.
+    pub record_type: Option<String>,
+    /// Record id.
+    pub record_id: Option<String>,
+}
+
+/// A page of audit rows, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &AuditFilter,
+    page: crate::http::pagination::PageRequest,
+) -> QueryResult<crate::http::pagination::Paged<AuditRow>> {
+    let query = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(audit_log::action.eq(action.to_string()));
+        }
+        if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(
+                audit_log::actor_label
+                    .ilike(format!("%{}%", crate::http::pagination::escape_like(actor))),
+            );
+        }
+        if let Some(kind) = filter.record_type.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(audit_log::record_type.eq(kind.to_string()));
+        }
+        if let Some(id) = filter.record_id.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(audit_log::record_id.eq(id.to_string()));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn).await?;
+    let items = query()
+        .order(audit_log::id.desc())
+        .limit(page.limit())
+        .offset(page.offset())
+        .select(AuditRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(crate::http::pagination::Paged::new(items, total, page))
+}

@@ -1,0 +1,91 @@
+//! `POST /api/v1/auth/token`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
+
+use super::AuthUser;
+use super::extract::ApiUser;
+use super::token::TokenType;
+use crate::audit::{self, Actor};
+use crate::http::AppState;
+use crate::http::problem::{FieldError, Problem};
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// An access token (OAuth 2 style).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// Exchange an email and password for a short-lived access token.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
+    request_body = TokenRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    if body.email.trim().is_empty() {
+        errors.push(FieldError::new("email", "Enter your email address"));
+    }
+    if body.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let mut conn = state.db().await?;
+    let user = super::authenticate(&mut conn, &body.email, &body.password).await?;
+    let issued = state.tokens.issue(
+        user.id,
+        user.organisation_id,
+        user.role,
+        TokenType::Access,
+        chrono::Utc::now().timestamp_millis(),
+    )?;
+    audit::record(
+        &mut conn,
+        &Actor::user(user.id, &user.email),
+        audit::Entry::new("user.token_issued", "user", user.id)
+            .for_organisation(user.organisation_id),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: issued.token,
+            token_type: "Bearer".into(),
+            expires_in: issued.expires_in,
+        }))
+}
+
+/// Revoke the access token used for this request.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    user: ApiUser,
+) -> Result<HttpResponse, Problem> {
+    let mut conn = state.db().await?;
+    super::revoke(&mut conn, &user.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user with role and organisation.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = AuthUser), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn get_me(user: ApiUser) -> web::Json<AuthUser> {
+    web::Json(user.0)
+}

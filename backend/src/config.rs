@@ -1,0 +1,150 @@
+//! Settings, read once at start from the environment and carried in `AppState`.
+//!
+//! | Variable | Meaning | Default |
+//! |---|---|---|
+//! | `DATABASE_URL` | PostgreSQL to use | unset: a private cluster under `.data/postgres` |
+//! | `PUBLIC_URL` | the address people reach the service at, used in emails and links | `http://127.0.0.1:8080` |
+//! | `SMTP_URL` | mail relay (`smtp://`, `smtps://`, with credentials) | unset: emails written to `MAIL_DIR` |
+//! | `MAIL_DIR` | where `.eml` files go when `SMTP_URL` is unset | `.data/mail` |
+//! | `TOKEN_SIGNING_KEY` | secret (≥ 32 bytes) that signs access tokens; the same on every instance | required with `DATABASE_URL`; otherwise generated into `.data/signing-key` |
+//! | `TOKEN_TTL_SECONDS` | lifetime of an API access token | `900` |
+//! | `SESSION_TTL_SECONDS` | lifetime of a browser session | `28800` (8 hours) |
+//! | `DATABASE_POOL_SIZE` | connections per instance | `8` |
+//! | `DEMO_MODE` | show demo logins on the sign-in page; set automatically with the embedded default | `false` |
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+
+/// A secret that never appears in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+    /// The secret bytes; call only where they are used.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the running service needs to know about its surroundings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Option<String>,
+    pub database_pool_size: usize,
+    pub public_url: String,
+    pub mail: MailSettings,
+    pub tokens: TokenSettings,
+    /// Demo mode: the sign-in page lists the demo accounts.
+    pub demo_mode: bool,
+    /// Folder for the embedded database, generated keys and mail (`.data`).
+    pub data_dir: PathBuf,
+}
+
+/// How email leaves the service.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+}
+
+/// How access tokens and sessions are signed and how long they live.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    pub signing_key: Secret,
+    pub access_ttl_seconds: i64,
+    pub session_ttl_seconds: i64,
+    /// `iss` and `aud` claims: the public URL, so tokens of one deployment fail at another.
+    pub issuer: String,
+}
+
+impl Settings {
+    /// Reads the settings from the environment; see the module documentation for each
+    /// variable and its default. Names the variable when a value cannot be used.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| ".data".into()));
+        let database_url = var("DATABASE_URL");
+        let public_url = var("PUBLIC_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("PUBLIC_URL must start with http:// or https:// (got {public_url:?})");
+        }
+        let signing_key = match var("TOKEN_SIGNING_KEY") {
+            Some(key) if key.len() >= 32 => Secret::new(key.into_bytes()),
+            Some(_) => bail!("TOKEN_SIGNING_KEY must be at least 32 characters long"),
+            None if database_url.is_none() => generated_key(&data_dir)?,
+            None => bail!(
+                "TOKEN_SIGNING_KEY must be set when DATABASE_URL is (at least 32 random characters, the same on every instance)"
+            ),
+        };
+        let number =
+            |name: &str, default: i64| -> anyhow::Result<i64> {
+                match var(name) {
+                    None => Ok(default),
+                    Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).with_context(|| {
+                        format!("{name} must be a positive whole number (got {v:?})")
+                    }),
+                }
+            };
+        Ok(Self {
+            demo_mode: database_url.is_none()
+                || var("DEMO_MODE").is_some_and(|v| v == "true" || v == "1"),
+            database_url,
+            database_pool_size: number("DATABASE_POOL_SIZE", 8)? as usize,
+            mail: MailSettings {
+                smtp_url: var("SMTP_URL"),
+                mail_dir: var("MAIL_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("mail")),
+            },
+            tokens: TokenSettings {
+                signing_key,
+                access_ttl_seconds: number("TOKEN_TTL_SECONDS", 900)?,
+                session_ttl_seconds: number("SESSION_TTL_SECONDS", 8 * 3600)?,
+                issuer: public_url.clone(),
+            },
+            public_url,
+            data_dir,
+        })
+    }
+}
+
+/// The embedded default keeps its signing key beside its database, so sessions survive a
+/// restart without any configuration.
+fn generated_key(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("signing-key");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Secret::new(existing.trim().as_bytes().to_vec()));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = {
+        use rand::Rng;
+        let bytes: [u8; 32] = rand::rng().random();
+        hex::encode(bytes)
+    };
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(key.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(Secret::new(key.into_bytes()))
+}

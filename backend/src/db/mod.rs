@@ -1,0 +1,68 @@
+//! The PostgreSQL store: connection pool, embedded migrations (applied under an advisory lock)
+//! and the private cluster used when no `DATABASE_URL` is configured.
+
+pub mod embedded;
+mod pg_enum;
+pub mod schema;
+
+use anyhow::Context;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Every migration under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Advisory lock key held while migrations run, so that instances starting together apply
+/// each migration once.
+const MIGRATION_LOCK: i64 = 7_316_000;
+
+/// A pool of asynchronous PostgreSQL connections.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// A connection checked out of the pool.
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds the pool. `size` is the maximum number of open connections.
+pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(std::time::Duration::from_secs(10)))
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Applies pending migrations and returns how many ran. Takes no lock when nothing is
+/// pending, so many instances can start at once; otherwise holds a session advisory lock.
+///
+/// Must run on a multi-threaded tokio runtime (diesel's migration harness blocks in place).
+pub async fn migrate(database_url: &str) -> anyhow::Result<usize> {
+    use diesel_async::AsyncConnection;
+    let conn = AsyncPgConnection::establish(database_url)
+        .await
+        .context("connecting to PostgreSQL to migrate")?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let pending = harness
+        .pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("listing migrations: {e}"))?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = harness.into_inner();
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .await?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let result = harness
+        .run_pending_migrations(MIGRATIONS)
+        .map(|applied| applied.len())
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"));
+    let mut conn = harness.into_inner();
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .await?;
+    result
+}

@@ -1,0 +1,44 @@
+//! The HTTP surface: shared state, the route table, request ids, security headers, metrics,
+//! and the rule that every error is `application/problem+json` (or an HTML page for pages).
+
+pub mod idempotency;
+pub mod metrics;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod routes;
+
+use crate::auth::token::TokenKeys;
+use crate::config::Settings;
+use crate::db::{DbConn, DbPool};
+use problem::Problem;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub tokens: TokenKeys,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Builds the state from settings and a pool.
+    pub fn new(settings: Settings, pool: DbPool) -> Self {
+        Self {
+            tokens: TokenKeys::new(&settings.tokens),
+            settings: Arc::new(settings),
+            pool,
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+
+    /// A pooled connection; 503 problem when the pool is exhausted or the database is down.
+    pub async fn db(&self) -> Result<DbConn, Problem> {
+        self.pool.get().await.map_err(Problem::from)
+    }
+}
+
+/// The largest JSON body accepted.
+pub const JSON_LIMIT: usize = 256 * 1024;

@@ -1,0 +1,16 @@
+//! The commissioning platform: a council's adult social care commissioning (dynamic
+//! purchasing, frameworks, tenders, fee consultations, outcome-based contracts) and the care
+//! providers who win and deliver that work.
+//!
+//! One module per bounded context (`organisations`, `audit`, ...), plus the shared plumbing:
+//! `config`, `db`, `auth`, `http` and `web`.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod organisations;
+pub mod seed;
+pub mod startup;
+pub mod web;

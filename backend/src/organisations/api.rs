@@ -1,0 +1,288 @@
+//! JSON API for registration, users, organisations and districts.
+
+use super::model::{District, Organisation, OrganisationKind, OrganisationView, Role, UserView};
+use super::queries::{OrganisationFilter, UserFilter};
+use super::rules::OrganisationInput;
+use super::{NewUserInput, RegistrationInput, UserChanges};
+use crate::auth::extract::ApiUser;
+use crate::http::AppState;
+use crate::http::idempotency::{self, IdempotencyKey, parse_json};
+use crate::http::pagination::{PageRequest, Paged};
+use crate::http::problem::Problem;
+use crate::http::routes::resource;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Registers this context's routes under `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/registrations").route(web::post().to(register_provider)))
+        .service(
+            resource("/users")
+                .route(web::get().to(list_users))
+                .route(web::post().to(create_user)),
+        )
+        .service(
+            resource("/users/{id}")
+                .route(web::get().to(get_user))
+                .route(web::patch().to(update_user)),
+        )
+        .service(
+            resource("/organisations")
+                .route(web::get().to(list_organisations))
+                .route(web::post().to(create_organisation)),
+        )
+        .service(
+            resource("/organisations/{id}")
+                .route(web::get().to(get_organisation))
+                .route(web::put().to(update_organisation)),
+        )
+        .service(resource("/districts").route(web::get().to(list_districts)));
+}
+
+/// A completed registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub organisation: OrganisationView,
+    pub user: UserView,
+}
+
+/// Register a provider organisation and its first user (no sign-in needed).
+#[utoipa::path(post, path = "/api/v1/registrations", tag = "organisations",
+    request_body = RegistrationInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    responses((status = 201, body = Registration), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn register_provider(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let key = IdempotencyKey::from_request(&req)?;
+    let input: RegistrationInput = parse_json(&req, &body)?;
+    let mut conn = state.db().await?;
+    let key = key.as_ref();
+    let created = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            if let Some(replay) = idempotency::begin(tx, "registration", key, &body).await? {
+                return Ok(replay);
+            }
+            let (organisation, user) = super::register_provider(tx, &input).await?;
+            idempotency::finish(
+                tx,
+                "registration",
+                key,
+                &Registration { organisation, user },
+            )
+            .await
+        })
+        .await?;
+    Ok(created.into_response())
+}
+
+/// List users (administrators).
+#[utoipa::path(get, path = "/api/v1/users", tag = "organisations",
+    params(UserFilter, PageRequest),
+    responses((status = 200, body = Paged<UserView>), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    filter: web::Query<UserFilter>,
+    page: web::Query<PageRequest>,
+) -> Result<web::Json<Paged<UserView>>, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::queries::list_users(&mut conn, &filter, *page).await?,
+    ))
+}
+
+/// Create a user in any organisation (administrators).
+#[utoipa::path(post, path = "/api/v1/users", tag = "organisations",
+    request_body = NewUserInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let key = IdempotencyKey::from_request(&req)?;
+    let input: NewUserInput = parse_json(&req, &body)?;
+    let scope = format!("user:{}", user.0.id);
+    let mut conn = state.db().await?;
+    let actor = &user.0;
+    let key = key.as_ref();
+    let created = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            if let Some(replay) = idempotency::begin(tx, &scope, key, &body).await? {
+                return Ok(replay);
+            }
+            let view = super::create_user(tx, actor, &input).await?;
+            idempotency::finish(tx, &scope, key, &view).await
+        })
+        .await?;
+    Ok(created.into_response())
+}
+
+/// A user (administrators, or the user themself).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "organisations",
+    responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserView>, Problem> {
+    let id = id.into_inner();
+    if user.0.role != Role::Admin && user.0.id != id {
+        return Err(Problem::not_found("User"));
+    }
+    let mut conn = state.db().await?;
+    super::queries::find_user(&mut conn, id)
+        .await?
+        .map(web::Json)
+        .ok_or_else(|| Problem::not_found("User"))
+}
+
+/// Change a user's name, role or active flag (administrators). Deactivating ends the
+/// user's sessions at once.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "organisations",
+    request_body = UserChanges,
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UserChanges>,
+) -> Result<web::Json<UserView>, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let id = id.into_inner();
+    let changes = body.into_inner();
+    let mut conn = state.db().await?;
+    let actor = &user.0;
+    let view = conn
+        .transaction::<_, Problem, _>(async move |tx| {
+            Ok(super::update_user(tx, actor, id, &changes).await?)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// List organisations (council staff).
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations",
+    params(OrganisationFilter, PageRequest),
+    responses((status = 200, body = Paged<Organisation>), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    filter: web::Query<OrganisationFilter>,
+    page: web::Query<PageRequest>,
+) -> Result<web::Json<Paged<Organisation>>, Problem> {
+    user.0.require(&[
+        Role::Admin,
+        Role::Commissioner,
+        Role::Evaluator,
+        Role::ContractManager,
+    ])?;
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::queries::list_organisations(&mut conn, &filter, *page).await?,
+    ))
+}
+
+/// A new organisation as sent by an administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewOrganisationInput {
+    pub kind: OrganisationKind,
+    #[serde(flatten)]
+    pub details: OrganisationInput,
+}
+
+/// Create an organisation (administrators).
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations",
+    request_body = NewOrganisationInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    responses((status = 201, body = OrganisationView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let key = IdempotencyKey::from_request(&req)?;
+    let input: NewOrganisationInput = parse_json(&req, &body)?;
+    let scope = format!("user:{}", user.0.id);
+    let mut conn = state.db().await?;
+    let actor = &user.0;
+    let key = key.as_ref();
+    let created = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            if let Some(replay) = idempotency::begin(tx, &scope, key, &body).await? {
+                return Ok(replay);
+            }
+            let view = super::create_organisation(tx, actor, input.kind, &input.details).await?;
+            idempotency::finish(tx, &scope, key, &view).await
+        })
+        .await?;
+    Ok(created.into_response())
+}
+
+/// An organisation: council staff see any; a provider user only their own (others are 404).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations",
+    responses((status = 200, body = OrganisationView), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_organisation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OrganisationView>, Problem> {
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::get_organisation(&mut conn, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// An organisation's profile as sent for an update.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrganisationUpdate {
+    #[serde(flatten)]
+    pub details: OrganisationInput,
+    /// Administrators only: `false` deactivates the organisation.
+    pub active: Option<bool>,
+}
+
+/// Replace an organisation's profile: administrators any, a provider user only their own.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}", tag = "organisations",
+    request_body = OrganisationUpdate,
+    responses((status = 200, body = OrganisationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn update_organisation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    body: web::Json<OrganisationUpdate>,
+) -> Result<web::Json<OrganisationView>, Problem> {
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut conn = state.db().await?;
+    let actor = &user.0;
+    let view = conn
+        .transaction::<_, Problem, _>(async move |tx| {
+            Ok(super::update_organisation(tx, actor, id, &input.details, input.active).await?)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// The council's districts (anyone signed in).
+#[utoipa::path(get, path = "/api/v1/districts", tag = "organisations",
+    responses((status = 200, body = Vec<District>)), security(("bearer" = [])))]
+pub async fn list_districts(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+) -> Result<web::Json<Vec<District>>, Problem> {
+    let mut conn = state.db().await?;
+    Ok(web::Json(super::queries::list_districts(&mut conn).await?))
+}

@@ -1,0 +1,574 @@
+//! Organisations (the council and care providers), their users and roles, districts and
+//! CQC registrations. Other contexts call only the functions here.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod queries;
+pub mod rules;
+
+use crate::audit::{self, Actor};
+use crate::auth::{AuthUser, password};
+use crate::db::schema::{organisations, users};
+use crate::http::problem::{FieldError, Problem};
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use model::*;
+use rules::{OrganisationInput, ValidOrganisation};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What can go wrong with organisations and users.
+#[derive(Debug, thiserror::Error)]
+pub enum OrganisationError {
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<Problem> for OrganisationError {
+    fn from(p: Problem) -> Self {
+        OrganisationError::Internal(anyhow::anyhow!("{p}"))
+    }
+}
+
+impl From<OrganisationError> for Problem {
+    fn from(e: OrganisationError) -> Self {
+        match e {
+            OrganisationError::Invalid(errors) => Problem::validation(errors),
+            OrganisationError::NotFound => Problem::not_found("Organisation or user"),
+            OrganisationError::Forbidden => {
+                Problem::forbidden("You may change only your own organisation.")
+            }
+            OrganisationError::Database(e) => unique_violation(&e).unwrap_or_else(|| e.into()),
+            OrganisationError::Internal(e) => e.into(),
+        }
+    }
+}
+
+/// Turns a unique-constraint failure into a field error a person can act on.
+fn unique_violation(e: &diesel::result::Error) -> Option<Problem> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = e else {
+        return None;
+    };
+    let (field, message) = match info.constraint_name()? {
+        "users_email_key" => ("email", "An account with this email address already exists"),
+        "organisations_companies_house_number_key" => (
+            "companies_house_number",
+            "An organisation with this Companies House number is already registered",
+        ),
+        "organisations_charity_number_key" => (
+            "charity_number",
+            "An organisation with this charity number is already registered",
+        ),
+        "cqc_locations_location_id_key" => (
+            "cqc_locations",
+            "One of these CQC locations is already registered to an organisation",
+        ),
+        _ => return None,
+    };
+    let mut p = Problem::new(
+        StatusCode::CONFLICT,
+        "already-exists",
+        "This is already registered",
+    );
+    p.errors = vec![FieldError::new(field, message)];
+    Some(p)
+}
+
+/// The field errors of a unique-constraint failure, for forms.
+pub fn field_errors(e: &OrganisationError) -> Option<Vec<FieldError>> {
+    match e {
+        OrganisationError::Invalid(errors) => Some(errors.clone()),
+        OrganisationError::Database(db) => unique_violation(db).map(|p| p.errors),
+        _ => None,
+    }
+}
+
+/// A provider registering itself: the organisation and its first user.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
+pub struct RegistrationInput {
+    pub organisation: OrganisationInput,
+    pub user: NewUserInput,
+}
+
+/// A user's details as sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
+pub struct NewUserInput {
+    pub email: String,
+    pub name: String,
+    #[serde(skip_serializing)]
+    pub password: String,
+    /// Only for administrators creating users.
+    pub role: Option<Role>,
+    /// Only for administrators creating users.
+    pub organisation_id: Option<Uuid>,
+}
+
+/// Validated new-user details, with the password hashed.
+struct ValidUser {
+    email: String,
+    name: String,
+    password_hash: String,
+}
+
+async fn validate_user(
+    input: &NewUserInput,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<ValidUser>, OrganisationError> {
+    let email = rules::email("email", &input.email, errors);
+    let name = rules::text("name", "your full name", &input.name, 200, errors);
+    rules::password("password", &input.password, &email, errors);
+    if !errors.is_empty() {
+        return Ok(None);
+    }
+    let password = input.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
+    Ok(Some(ValidUser {
+        email,
+        name,
+        password_hash,
+    }))
+}
+
+async fn check_districts(
+    tx: &mut AsyncPgConnection,
+    valid: &ValidOrganisation,
+    errors: &mut Vec<FieldError>,
+) -> QueryResult<()> {
+    if !valid.district_ids.is_empty()
+        && queries::count_districts(tx, &valid.district_ids).await?
+            != valid.district_ids.len() as i64
+    {
+        errors.push(FieldError::new(
+            "district_ids",
+            "Choose districts from the list",
+        ));
+    }
+    Ok(())
+}
+
+/// Registers a provider organisation and its first user (who gets the provider role).
+/// Call inside a transaction.
+pub async fn register_provider(
+    tx: &mut AsyncPgConnection,
+    input: &RegistrationInput,
+) -> Result<(OrganisationView, UserView), OrganisationError> {
+    let valid_org = rules::organisation(OrganisationKind::Provider, &input.organisation);
+    let mut errors = valid_org.as_ref().err().cloned().unwrap_or_default();
+    let user = validate_user(&input.user, &mut errors).await?;
+    if let Ok(valid) = &valid_org {
+        check_districts(tx, valid, &mut errors).await?;
+    }
+    let (Ok(valid), Some(user), true) = (valid_org, user, errors.is_empty()) else {
+        return Err(OrganisationError::Invalid(errors));
+    };
+    let organisation: Organisation = diesel::insert_into(organisations::table)
+        .values(&valid.organisation)
+        .returning(Organisation::as_returning())
+        .get_result(tx)
+        .await?;
+    queries::replace_coverage(
+        tx,
+        organisation.id,
+        &valid.district_ids,
+        &valid.cqc_locations,
+    )
+    .await?;
+    let user_id: Uuid = diesel::insert_into(users::table)
+        .values(NewUser {
+            organisation_id: organisation.id,
+            email: user.email.clone(),
+            name: user.name,
+            role: Role::Provider,
+            password_hash: user.password_hash,
+        })
+        .returning(users::id)
+        .get_result(tx)
+        .await?;
+    let actor = Actor::user(user_id, &user.email);
+    audit::record(
+        tx,
+        &actor,
+        audit::Entry::new("organisation.registered", "organisation", organisation.id)
+            .for_organisation(organisation.id)
+            .with_details(serde_json::json!({"legal_name": organisation.legal_name})),
+    )
+    .await?;
+    audit::record(
+        tx,
+        &actor,
+        audit::Entry::new("user.created", "user", user_id)
+            .for_organisation(organisation.id)
+            .with_details(serde_json::json!({"email": user.email, "role": "provider"})),
+    )
+    .await?;
+    let view = queries::find_organisation(tx, organisation.id)
+        .await?
+        .ok_or(OrganisationError::NotFound)?;
+    let user = queries::find_user(tx, user_id)
+        .await?
+        .ok_or(OrganisationError::NotFound)?;
+    Ok((view, user))
+}
+
+/// An administrator creates a user in any organisation. Call inside a transaction.
+pub async fn create_user(
+    tx: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    input: &NewUserInput,
+) -> Result<UserView, OrganisationError> {
+    let mut errors = Vec::new();
+    let role = input.role;
+    if role.is_none() {
+        errors.push(FieldError::new("role", "Choose a role"));
+    }
+    let kind = match input.organisation_id {
+        Some(id) => queries::organisation_kind(tx, id).await?,
+        None => None,
+    };
+    if kind.is_none() {
+        errors.push(FieldError::new("organisation_id", "Choose an organisation"));
+    }
+    if let (Some(role), Some(kind)) = (role, kind)
+        && let Err(e) = rules::role_fits(role, kind)
+    {
+        errors.push(e);
+    }
+    let user = validate_user(input, &mut errors).await?;
+    let (Some(user), Some(role), Some(organisation_id), true) =
+        (user, role, input.organisation_id, errors.is_empty())
+    else {
+        return Err(OrganisationError::Invalid(errors));
+    };
+    let id: Uuid = diesel::insert_into(users::table)
+        .values(NewUser {
+            organisation_id,
+            email: user.email.clone(),
+            name: user.name,
+            role,
+            password_hash: user.password_hash,
+        })
+        .returning(users::id)
+        .get_result(tx)
+        .await?;
+    audit::record(
+        tx,
+        &actor.actor(),
+        audit::Entry::new("user.created", "user", id)
+            .for_organisation(organisation_id)
+            .with_details(serde_json::json!({"email": user.email, "role": role})),
+    )
+    .await?;
+    queries::find_user(tx, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)
+}
+
+/// Changes an administrator may make to a user.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// `false` deactivates the user and ends their sessions at once.
+    pub active: Option<bool>,
+}
+
+/// An administrator changes a user's name, role or active flag. Call inside a transaction.
+pub async fn update_user(
+    tx: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+    changes: &UserChanges,
+) -> Result<UserView, OrganisationError> {
+    let current = queries::find_user(tx, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)?;
+    let mut errors = Vec::new();
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| rules::text("name", "the user's full name", n, 200, &mut errors));
+    if let Some(role) = changes.role {
+        let kind = queries::organisation_kind(tx, current.organisation_id)
+            .await?
+            .ok_or(OrganisationError::NotFound)?;
+        if let Err(e) = rules::role_fits(role, kind) {
+            errors.push(e);
+        }
+    }
+    if id == actor.id
+        && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
+    {
+        errors.push(FieldError::new(
+            "active",
+            "You cannot deactivate yourself or remove your own administrator role",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(OrganisationError::Invalid(errors));
+    }
+    let new_name = name.unwrap_or(current.name.clone());
+    let new_role = changes.role.unwrap_or(current.role);
+    let new_active = changes.active.unwrap_or(current.active);
+    let revoke = (!new_active && current.active) || new_role != current.role;
+    diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(&new_name),
+            users::role.eq(new_role),
+            users::active.eq(new_active),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(tx)
+        .await?;
+    if revoke {
+        diesel::update(users::table.find(id))
+            .set(users::sessions_valid_after.eq(diesel::dsl::now))
+            .execute(tx)
+            .await?;
+    }
+    let action = match (current.active, new_active) {
+        (true, false) => "user.deactivated",
+        (false, true) => "user.reactivated",
+        _ => "user.updated",
+    };
+    audit::record(
+        tx,
+        &actor.actor(),
+        audit::Entry::new(action, "user", id)
+            .for_organisation(current.organisation_id)
+            .with_details(serde_json::json!({
+                "name": {"from": current.name, "to": new_name},
+                "role": {"from": current.role, "to": new_role},
+                "active": {"from": current.active, "to": new_active},
+            })),
+    )
+    .await?;
+    queries::find_user(tx, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)
+}
+
+/// An administrator creates an organisation (council or provider). Call inside a transaction.
+pub async fn create_organisation(
+    tx: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    kind: OrganisationKind,
+    input: &OrganisationInput,
+) -> Result<OrganisationView, OrganisationError> {
+    let valid = rules::organisation(kind, input).map_err(OrganisationError::Invalid)?;
+    let mut errors = Vec::new();
+    check_districts(tx, &valid, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(OrganisationError::Invalid(errors));
+    }
+    let organisation: Organisation = diesel::insert_into(organisations::table)
+        .values(&valid.organisation)
+        .returning(Organisation::as_returning())
+        .get_result(tx)
+        .await?;
+    queries::replace_coverage(
+        tx,
+        organisation.id,
+        &valid.district_ids,
+        &valid.cqc_locations,
+    )
+    .await?;
+    audit::record(
+        tx,
+        &actor.actor(),
+        audit::Entry::new("organisation.created", "organisation", organisation.id)
+            .for_organisation(organisation.id)
+            .with_details(serde_json::json!({"legal_name": organisation.legal_name, "kind": kind})),
+    )
+    .await?;
+    queries::find_organisation(tx, organisation.id)
+        .await?
+        .ok_or(OrganisationError::NotFound)
+}
+
+/// Whether `viewer` may see organisation `id`: council staff see every organisation, a
+/// provider user only their own.
+pub fn may_view(viewer: &AuthUser, id: Uuid) -> bool {
+    viewer.is_council() || viewer.organisation_id == id
+}
+
+/// Whether `editor` may change organisation `id`: administrators any, a provider user only
+/// their own.
+pub fn may_edit(editor: &AuthUser, id: Uuid) -> bool {
+    editor.role == Role::Admin || (editor.role == Role::Provider && editor.organisation_id == id)
+}
+
+/// An organisation as `viewer` may see it; not found when they may not.
+pub async fn get_organisation(
+    conn: &mut AsyncPgConnection,
+    viewer: &AuthUser,
+    id: Uuid,
+) -> Result<OrganisationView, OrganisationError> {
+    if !may_view(viewer, id) {
+        return Err(OrganisationError::NotFound);
+    }
+    queries::find_organisation(conn, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)
+}
+
+/// Updates an organisation's profile (administrators, or a provider user for their own).
+/// An administrator may also activate or deactivate it. Call inside a transaction.
+pub async fn update_organisation(
+    tx: &mut AsyncPgConnection,
+    editor: &AuthUser,
+    id: Uuid,
+    input: &OrganisationInput,
+    active: Option<bool>,
+) -> Result<OrganisationView, OrganisationError> {
+    if !may_view(editor, id) {
+        return Err(OrganisationError::NotFound);
+    }
+    if !may_edit(editor, id) || (active.is_some() && editor.role != Role::Admin) {
+        return Err(OrganisationError::Forbidden);
+    }
+    let before = queries::find_organisation(tx, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)?;
+    let valid =
+        rules::organisation(before.organisation.kind, input).map_err(OrganisationError::Invalid)?;
+    let mut errors = Vec::new();
+    check_districts(tx, &valid, &mut errors).await?;
+    if active == Some(false) && id == editor.organisation_id {
+        errors.push(FieldError::new(
+            "active",
+            "You cannot deactivate your own organisation",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(OrganisationError::Invalid(errors));
+    }
+    let o = &valid.organisation;
+    diesel::update(organisations::table.find(id))
+        .set((
+            OrganisationChanges {
+                legal_name: o.legal_name.clone(),
+                companies_house_number: o.companies_house_number.clone(),
+                charity_number: o.charity_number.clone(),
+                address_line1: o.address_line1.clone(),
+                address_line2: o.address_line2.clone(),
+                town: o.town.clone(),
+                postcode: o.postcode.clone(),
+            },
+            organisations::active.eq(active.unwrap_or(before.organisation.active)),
+            organisations::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(tx)
+        .await?;
+    queries::replace_coverage(tx, id, &valid.district_ids, &valid.cqc_locations).await?;
+    let action = match (before.organisation.active, active) {
+        (true, Some(false)) => "organisation.deactivated",
+        (false, Some(true)) => "organisation.reactivated",
+        _ => "organisation.updated",
+    };
+    audit::record(
+        tx,
+        &editor.actor(),
+        audit::Entry::new(action, "organisation", id)
+            .for_organisation(id)
+            .with_details(serde_json::json!({
+                "legal_name": o.legal_name,
+                "districts": valid.district_ids.len(),
+                "cqc_locations": valid.cqc_locations.len(),
+            })),
+    )
+    .await?;
+    queries::find_organisation(tx, id)
+        .await?
+        .ok_or(OrganisationError::NotFound)
+}
+
+/// The operator's `user create`: makes a user in the organisation with this legal name,
+/// creating the council organisation first on a fresh installation.
+pub async fn create_user_cli(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    name: &str,
+    role: Role,
+    organisation: &str,
+    kind: OrganisationKind,
+    password: &str,
+) -> anyhow::Result<(UserView, String)> {
+    use diesel_async::AsyncConnection;
+    let mut errors = Vec::new();
+    let email = rules::email("email", email, &mut errors);
+    let name = rules::text("name", "a name", name, 200, &mut errors);
+    rules::password("password", password, &email, &mut errors);
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
+    let organisation = organisation.trim().to_string();
+    conn.transaction::<_, anyhow::Error, _>(async move |tx| {
+            let found: Option<(Uuid, OrganisationKind)> = organisations::table
+                .filter(organisations::legal_name.eq(&organisation))
+                .select((organisations::id, organisations::kind))
+                .first(tx)
+                .await
+                .optional()?;
+            let actor = Actor::anonymous("command line");
+            let org_id = match found {
+                Some((id, found_kind)) => {
+                    rules::role_fits(role, found_kind).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    id
+                }
+                None if kind == OrganisationKind::Council => {
+                    let id: Uuid = diesel::insert_into(organisations::table)
+                        .values((organisations::kind.eq(OrganisationKind::Council), organisations::legal_name.eq(&organisation)))
+                        .returning(organisations::id)
+                        .get_result(tx)
+                        .await?;
+                    audit::record(tx, &actor, audit::Entry::new("organisation.created", "organisation", id).for_organisation(id)).await?;
+                    id
+                }
+                None => anyhow::bail!("No organisation is called {organisation:?}; providers register themselves or are added by an administrator"),
+            };
+            let id: Uuid = diesel::insert_into(users::table)
+                .values(NewUser { organisation_id: org_id, email: email.clone(), name, role, password_hash: hash })
+                .returning(users::id)
+                .get_result(tx)
+                .await
+                .map_err(|e| match OrganisationError::from(e) {
+                    OrganisationError::Database(db) if unique_violation(&db).is_some() => anyhow::anyhow!("A user with the email {email} already exists"),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            audit::record(
+                tx,
+                &actor,
+                audit::Entry::new("user.created", "user", id).for_organisation(org_id).with_details(serde_json::json!({"email": email, "role": role})),
+            )
+            .await?;
+            let view = queries::find_user(tx, id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+            Ok((view, organisation))
+        })
+    .await
+}

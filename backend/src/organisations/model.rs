@@ -1,0 +1,202 @@
+//! Organisations, users, districts and CQC locations as stored.
+
+use crate::db::schema::{cqc_locations, districts, organisations, users};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+crate::pg_enum! {
+    /// Whether an organisation is the council or a care provider.
+    pub enum OrganisationKind: crate::db::schema::sql_types::OrganisationKind {
+        Council => "council",
+        Provider => "provider",
+    }
+}
+
+crate::pg_enum! {
+    /// What a user may do. The first four belong to council staff; `provider` to a user of
+    /// one provider organisation.
+    pub enum Role: crate::db::schema::sql_types::UserRole {
+        Admin => "admin",
+        Commissioner => "commissioner",
+        Evaluator => "evaluator",
+        ContractManager => "contract_manager",
+        Provider => "provider",
+    }
+}
+
+crate::pg_enum! {
+    /// The Care Quality Commission's overall rating of a location.
+    pub enum CqcRating: crate::db::schema::sql_types::CqcRating {
+        Outstanding => "outstanding",
+        Good => "good",
+        RequiresImprovement => "requires_improvement",
+        Inadequate => "inadequate",
+        NotYetRated => "not_yet_rated",
+    }
+}
+
+impl Role {
+    /// The role's name as people say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Commissioner => "Commissioner",
+            Role::Evaluator => "Evaluator",
+            Role::ContractManager => "Contract manager",
+            Role::Provider => "Provider",
+        }
+    }
+
+    /// The kind of organisation a user with this role belongs to.
+    pub fn organisation_kind(self) -> OrganisationKind {
+        match self {
+            Role::Provider => OrganisationKind::Provider,
+            _ => OrganisationKind::Council,
+        }
+    }
+}
+
+impl CqcRating {
+    /// The rating as CQC writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CqcRating::Outstanding => "Outstanding",
+            CqcRating::Good => "Good",
+            CqcRating::RequiresImprovement => "Requires improvement",
+            CqcRating::Inadequate => "Inadequate",
+            CqcRating::NotYetRated => "Not yet rated",
+        }
+    }
+}
+
+/// An organisation as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, ToSchema)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub kind: OrganisationKind,
+    pub legal_name: String,
+    pub companies_house_number: Option<String>,
+    pub charity_number: Option<String>,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new organisation.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation {
+    pub kind: OrganisationKind,
+    pub legal_name: String,
+    pub companies_house_number: Option<String>,
+    pub charity_number: Option<String>,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: String,
+}
+
+/// A change to an organisation's profile.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = organisations, treat_none_as_null = true)]
+pub struct OrganisationChanges {
+    pub legal_name: String,
+    pub companies_house_number: Option<String>,
+    pub charity_number: Option<String>,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: String,
+}
+
+/// A district (locality) the council plans services by.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = districts)]
+pub struct District {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A CQC-registered location of a provider.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = cqc_locations)]
+pub struct CqcLocation {
+    pub id: Uuid,
+    #[serde(skip)]
+    pub organisation_id: Uuid,
+    /// CQC's location ID, e.g. `1-123456789`.
+    pub location_id: String,
+    pub name: String,
+    pub rating: CqcRating,
+    pub rating_date: Option<NaiveDate>,
+}
+
+/// A new CQC location.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cqc_locations)]
+pub struct NewCqcLocation {
+    pub organisation_id: Uuid,
+    pub location_id: String,
+    pub name: String,
+    pub rating: CqcRating,
+    pub rating_date: Option<NaiveDate>,
+}
+
+/// A user as stored. The password hash never leaves this module's queries.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub sessions_valid_after: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new user.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub organisation_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// A user as shown to others (no secrets).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An organisation with its districts and CQC locations.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationView {
+    #[serde(flatten)]
+    pub organisation: Organisation,
+    pub districts: Vec<District>,
+    pub cqc_locations: Vec<CqcLocation>,
+}

@@ -1,0 +1,389 @@
+//! Server-rendered pages: the handlebars registry (strict mode, templates embedded from
+//! `frontend/templates`), the shared layout, navigation per role, HTML error pages and the
+//! static assets (GOV.UK Frontend styles built into `frontend/static`).
+
+pub mod forms;
+pub mod pages;
+
+use crate::auth::AuthUser;
+use crate::auth::csrf::CsrfToken;
+use crate::organisations::model::Role;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+mod assets {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// The service's name as shown in the header and titles.
+pub const SERVICE_NAME: &str = "Care commissioning";
+
+/// The template registry, built once from the embedded templates. Templates are immutable
+/// data compiled into the binary, so a process-wide registry is safe.
+pub fn templates() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_helper("eq", Box::new(eq_helper));
+        hb.register_helper("concat", Box::new(concat_helper));
+        for (path, bytes) in assets::TEMPLATES {
+            let Some(name) = path.strip_suffix(".hbs") else {
+                continue;
+            };
+            let source = std::str::from_utf8(bytes).expect("templates are UTF-8");
+            let result = match name.strip_prefix("partials/") {
+                Some(partial) => hb.register_partial(partial, source),
+                None => hb.register_template_string(name, source),
+            };
+            if let Err(e) = result {
+                panic!("template {path} does not compile: {e}");
+            }
+        }
+        hb
+    })
+}
+
+handlebars::handlebars_helper!(eq_helper: |a: Json, b: Json| a == b);
+handlebars::handlebars_helper!(concat_helper: |*args| args
+    .iter()
+    .map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+    .collect::<String>());
+
+/// An embedded static file by its path under `frontend/static`.
+pub fn static_file(path: &str) -> Option<&'static [u8]> {
+    assets::STATIC_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// A link in the header navigation.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub text: &'static str,
+    pub current: bool,
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    pub service_name: &'static str,
+    pub title: String,
+    pub user: Option<AuthUser>,
+    pub role_label: Option<&'static str>,
+    pub nav: Vec<NavItem>,
+    pub csrf_token: String,
+}
+
+impl Layout {
+    /// A layout for a page at `path` seen by `user`.
+    pub fn new(
+        title: impl Into<String>,
+        path: &str,
+        user: Option<&AuthUser>,
+        csrf: &CsrfToken,
+    ) -> Self {
+        Self {
+            service_name: SERVICE_NAME,
+            title: title.into(),
+            role_label: user.map(|u| u.role.label()),
+            nav: nav_for(user.map(|u| u.role), path),
+            user: user.cloned(),
+            csrf_token: csrf.value().to_string(),
+        }
+    }
+}
+
+fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
+    let items: &[(&'static str, &'static str)] = match role {
+        None => &[
+            ("/", "Home"),
+            ("/register", "Register your organisation"),
+            ("/login", "Sign in"),
+        ],
+        Some(Role::Admin) => &[
+            ("/dashboard", "Dashboard"),
+            ("/admin/users", "Users"),
+            ("/admin/organisations", "Organisations"),
+            ("/admin/audit", "Audit log"),
+        ],
+        Some(Role::Provider) => &[
+            ("/dashboard", "Dashboard"),
+            ("/organisation", "Your organisation"),
+        ],
+        Some(_) => &[("/dashboard", "Dashboard")],
+    };
+    items
+        .iter()
+        .map(|(href, text)| NavItem {
+            href,
+            text,
+            current: if *href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
+        })
+        .collect()
+}
+
+/// Renders a template with its data and the layout; sets the CSRF cookie if it is new.
+pub fn render(
+    template: &str,
+    layout: Layout,
+    data: impl Serialize,
+    csrf: &CsrfToken,
+) -> HttpResponse {
+    render_status(StatusCode::OK, template, layout, data, csrf)
+}
+
+/// As [`render`], with another status (e.g. 422 for a form with errors).
+pub fn render_status(
+    status: StatusCode,
+    template: &str,
+    layout: Layout,
+    data: impl Serialize,
+    csrf: &CsrfToken,
+) -> HttpResponse {
+    let mut context = match serde_json::to_value(data) {
+        Ok(serde_json::Value::Object(map)) => map,
+        Ok(serde_json::Value::Null) => serde_json::Map::new(),
+        Ok(other) => {
+            let mut map = serde_json::Map::new();
+            map.insert("data".into(), other);
+            map
+        }
+        Err(e) => return PageError::Internal(e.to_string()).error_response(),
+    };
+    context.insert(
+        "layout".into(),
+        serde_json::to_value(&layout).unwrap_or_default(),
+    );
+    match templates().render(template, &context) {
+        Ok(html) => {
+            let mut response = HttpResponse::build(status);
+            response.content_type("text/html; charset=utf-8");
+            if let Some(cookie) = csrf.cookie_if_new() {
+                response.cookie(cookie);
+            }
+            response.body(html)
+        }
+        Err(e) => PageError::Internal(format!("rendering {template}: {e}")).error_response(),
+    }
+}
+
+/// A redirect after a successful form (Post/Redirect/Get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+/// Errors a page handler can end with, rendered as HTML pages.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("sign in needed")]
+    SignIn { next: String },
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the form expired")]
+    Csrf,
+    #[error("too many requests: {0}")]
+    TooMany(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for PageError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => PageError::NotFound,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::http::problem::Problem> for PageError {
+    fn from(p: crate::http::problem::Problem) -> Self {
+        match p.status {
+            401 => PageError::SignIn {
+                next: "/dashboard".into(),
+            },
+            403 => PageError::Forbidden,
+            404 => PageError::NotFound,
+            429 => PageError::TooMany(p.detail.unwrap_or_default()),
+            400..=499 => PageError::BadRequest(p.detail.unwrap_or(p.title)),
+            _ => PageError::Internal(p.title),
+        }
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError::Internal(format!("{e:#}"))
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for PageError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    heading: &'a str,
+    paragraphs: Vec<String>,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::SignIn { .. } => StatusCode::SEE_OTHER,
+            PageError::Forbidden | PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (heading, paragraphs): (&str, Vec<String>) = match self {
+            PageError::SignIn { next } => {
+                let target = format!("/login?next={}", url_encode(next));
+                return HttpResponse::SeeOther().insert_header(("Location", target)).finish();
+            }
+            PageError::Forbidden => (
+                "You do not have permission to see this page",
+                vec!["Your account does not give access to this page. If you think it should, contact your administrator.".into()],
+            ),
+            PageError::Csrf => (
+                "This form has expired",
+                vec!["For your security, forms expire. Go back, reload the page and try again.".into()],
+            ),
+            PageError::NotFound => (
+                "Page not found",
+                vec![
+                    "If you typed the web address, check it is correct.".into(),
+                    "If you pasted the web address, check you copied the entire address.".into(),
+                ],
+            ),
+            PageError::BadRequest(detail) => (
+                "Sorry, we could not read that request",
+                vec![detail.clone(), "Go back and try again.".into()],
+            ),
+            PageError::TooMany(detail) => ("Too many attempts", vec![detail.clone()]),
+            PageError::Internal(detail) => {
+                tracing::error!(error = %detail, "page failed");
+                (
+                    "Sorry, there is a problem with the service",
+                    vec!["Try again later.".into()],
+                )
+            }
+        };
+        let layout = Layout {
+            service_name: SERVICE_NAME,
+            title: heading.to_string(),
+            user: None,
+            role_label: None,
+            nav: nav_for(None, ""),
+            csrf_token: String::new(),
+        };
+        let mut context = serde_json::to_value(ErrorPage {
+            heading,
+            paragraphs,
+        })
+        .unwrap_or_default();
+        context["layout"] = serde_json::to_value(layout).unwrap_or_default();
+        let html = templates().render("error", &context).unwrap_or_else(|_| {
+            format!(
+                "<!DOCTYPE html><html lang=\"en\"><title>{heading}</title><h1>{heading}</h1></html>"
+            )
+        });
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(html)
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Only same-site paths may be redirected to after signing in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_string()
+        }
+        _ => "/dashboard".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let hb = templates();
+        for name in ["error", "start", "login", "dashboard", "accessibility"] {
+            assert!(hb.has_template(name), "missing template {name}");
+        }
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil}");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    #[test]
+    fn navigation_depends_on_role() {
+        let admin: Vec<_> = nav_for(Some(Role::Admin), "/admin/users")
+            .into_iter()
+            .map(|n| (n.href, n.current))
+            .collect();
+        assert!(admin.contains(&("/admin/users", true)));
+        assert!(
+            nav_for(Some(Role::Provider), "/")
+                .iter()
+                .all(|n| !n.href.starts_with("/admin"))
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! Pages that belong to no one context: the start page, the dashboard for each role and the
+//! accessibility statement.
+
+use super::{Layout, PageError, render};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::extract::{MaybePageUser, PageUser};
+use crate::http::AppState;
+use crate::organisations::model::Role;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+/// GET /
+pub async fn start_page(user: MaybePageUser, csrf: CsrfToken) -> HttpResponse {
+    render(
+        "start",
+        Layout::new(
+            "Commission and provide adult social care",
+            "/",
+            user.0.as_ref(),
+            &csrf,
+        ),
+        (),
+        &csrf,
+    )
+}
+
+/// GET /accessibility
+pub async fn accessibility_page(user: MaybePageUser, csrf: CsrfToken) -> HttpResponse {
+    render(
+        "accessibility",
+        Layout::new(
+            "Accessibility statement",
+            "/accessibility",
+            user.0.as_ref(),
+            &csrf,
+        ),
+        (),
+        &csrf,
+    )
+}
+
+/// One panel of a dashboard: what will appear there and where to go meanwhile.
+#[derive(Serialize)]
+struct Panel {
+    heading: &'static str,
+    empty: &'static str,
+    link: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Serialize)]
+struct Dashboard {
+    heading: String,
+    panels: Vec<Panel>,
+}
+
+/// GET /dashboard: what each role has to do. Until a capability exists, its panel says
+/// honestly what will appear there.
+pub async fn dashboard_page(
+    _state: web::Data<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, PageError> {
+    let u = &user.0;
+    let panels = match u.role {
+        Role::Admin => vec![
+            Panel {
+                heading: "Users",
+                empty: "Add council staff and provider users, change their roles, or deactivate accounts.",
+                link: Some(("/admin/users", "Manage users")),
+            },
+            Panel {
+                heading: "Organisations",
+                empty: "The council and the care providers registered with it.",
+                link: Some(("/admin/organisations", "Manage organisations")),
+            },
+            Panel {
+                heading: "Audit log",
+                empty: "Every change made in the service, with who made it and when. The log's integrity is checked each time you open it.",
+                link: Some(("/admin/audit", "View the audit log")),
+            },
+        ],
+        Role::Commissioner => vec![
+            Panel {
+                heading: "Your procurements",
+                empty: "You have no procurements yet. Tenders, dynamic purchasing systems and frameworks you run will be listed here with their next deadline.",
+                link: None,
+            },
+            Panel {
+                heading: "Fee consultations",
+                empty: "There is no fee-rate consultation open. When one opens, provider responses will be counted here.",
+                link: None,
+            },
+        ],
+        Role::Evaluator => vec![Panel {
+            heading: "Evaluations assigned to you",
+            empty: "You have not been assigned to any evaluation panel. When a commissioner adds you, the procurement will appear here and you will be asked to declare any conflicts of interest first.",
+            link: None,
+        }],
+        Role::ContractManager => vec![Panel {
+            heading: "Contracts you manage",
+            empty: "No outcome-based contracts are being monitored yet. Contracts will be listed here with their KPI status (red, amber or green) and any overdue monthly returns.",
+            link: None,
+        }],
+        Role::Provider => vec![
+            Panel {
+                heading: "Your organisation",
+                empty: "Keep your registration numbers, the districts you serve and your CQC locations up to date: councils check them when you apply.",
+                link: Some(("/organisation", "View your organisation")),
+            },
+            Panel {
+                heading: "Opportunities and applications",
+                empty: "You have not applied for anything yet. Tenders and dynamic purchasing system rounds you apply to will be listed here with their deadlines.",
+                link: None,
+            },
+        ],
+    };
+    Ok(render(
+        "dashboard",
+        Layout::new("Dashboard", "/dashboard", Some(u), &csrf),
+        Dashboard {
+            heading: format!("{} dashboard", u.role.label()),
+            panels,
+        },
+        &csrf,
+    ))
+}

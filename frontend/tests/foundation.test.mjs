@@ -1,0 +1,127 @@
+// Browser journeys for the foundation: public pages, keyboard sign-in, registration, each
+// role's dashboard, the admin pages and the provider profile. axe-core (WCAG 2.2 AA) runs on
+// every page visited. Run by the Rust test `browser::foundation_pages_pass_axe_and_work_by_keyboard`,
+// which starts the app on a fresh database and passes BASE_URL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, checkA11y, login, keyboardLogin } from './lib.mjs';
+
+const BASE = process.env.BASE_URL;
+const PASSWORD = process.env.DEMO_PASSWORD;
+let browser;
+
+before(async () => {
+  assert.ok(BASE, 'BASE_URL must be set');
+  browser = await launch();
+});
+after(async () => browser && (await browser.close()));
+
+async function visit(page, path, label) {
+  const response = await page.goto(`${BASE}${path}`);
+  assert.ok(response.status() < 500, `${path} answered ${response.status()}`);
+  await checkA11y(page, label ?? path);
+  return response;
+}
+
+test('public pages pass axe', async () => {
+  const page = await newPage(browser);
+  for (const path of ['/', '/login', '/register', '/accessibility']) {
+    await visit(page, path);
+  }
+  const missing = await visit(page, '/no-such-page', 'not found page');
+  assert.equal(missing.status(), 404);
+  await page.close();
+});
+
+test('sign-in works with the keyboard alone and errors are announced', async () => {
+  const page = await newPage(browser);
+  await keyboardLogin(page, BASE, 'commissioner@council.example', PASSWORD);
+  assert.match(page.url(), /\/dashboard$/);
+  await checkA11y(page, 'commissioner dashboard');
+  // Sign out is a form button reachable from the header.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+  // A wrong password re-renders the form with an error summary that links to the field.
+  await page.getByLabel('Email address').fill('commissioner@council.example');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkA11y(page, 'sign-in error');
+  await page.close();
+});
+
+test('every role sees an accessible dashboard', async () => {
+  for (const email of ['admin@council.example', 'evaluator@council.example', 'contracts@council.example', 'bids@meadowhomes.example']) {
+    const page = await newPage(browser);
+    const context = page.context();
+    await login(page, BASE, email, PASSWORD);
+    assert.match(page.url(), /\/dashboard$/, email);
+    await checkA11y(page, `${email} dashboard`);
+    await context.close();
+  }
+});
+
+test('administrator pages pass axe and the user filter works', async () => {
+  const page = await newPage(browser);
+  const context = page.context();
+  await login(page, BASE, 'admin@council.example', PASSWORD);
+  for (const path of ['/admin/users', '/admin/users/new', '/admin/organisations', '/admin/organisations/new', '/admin/audit']) {
+    await visit(page, path);
+  }
+  await page.goto(`${BASE}/admin/users`);
+  await page.getByLabel('Role').selectOption('provider');
+  await page.getByRole('button', { name: 'Filter users' }).click();
+  await page.getByText('bids@brightcare.example').waitFor();
+  assert.equal(await page.getByText('admin@council.example', { exact: true }).count(), 0);
+  await page.getByRole('link', { name: 'Priya Shah' }).click();
+  await checkA11y(page, 'edit user');
+  await page.goto(`${BASE}/admin/organisations`);
+  await page.getByRole('link', { name: 'Meadow Homes Ltd' }).click();
+  await checkA11y(page, 'edit organisation');
+  // Submitting an empty new user shows accessible errors.
+  await page.goto(`${BASE}/admin/users/new`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkA11y(page, 'new user errors');
+  await context.close();
+});
+
+test('a provider registers, signs in and updates its profile', async () => {
+  const page = await newPage(browser);
+  const context = page.context();
+  await page.goto(`${BASE}/register`);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkA11y(page, 'registration errors');
+  await page.getByLabel('Legal name').fill('Willow Lodge Care Ltd');
+  await page.getByLabel('Companies House number (if you have one)').fill('12312312');
+  await page.getByLabel('Address line 1').fill('Willow Lodge, Station Road');
+  await page.getByLabel('Town or city').fill('Droitwich');
+  await page.getByLabel('Postcode').fill('WR9 8AA');
+  await page.getByLabel('Severnside').check();
+  await page.getByLabel('Your full name').fill('Sara Willow');
+  await page.getByLabel('Your email address').fill('sara@willow.example');
+  await page.getByLabel('Create a password').fill('willow trees by the river');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.waitForURL(/\/login/);
+  await login(page, BASE, 'sara@willow.example', 'willow trees by the river');
+  await visit(page, '/organisation', 'provider profile');
+  await page.getByRole('link', { name: 'Change these details' }).click();
+  await checkA11y(page, 'edit own organisation');
+  await page.getByLabel('Address line 2 (optional)').fill('Unit 4');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Unit 4').waitFor();
+  await context.close();
+});
+
+test('the API reference renders from local assets', async () => {
+  const page = await newPage(browser);
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && failed.push(m.text()));
+  await page.goto(`${BASE}/api/docs`);
+  await page.locator('.opblock').first().waitFor();
+  assert.ok((await page.locator('.opblock').count()) > 5, 'operations are listed');
+  assert.deepEqual(failed, []);
+  await page.context().close();
+});

@@ -1,0 +1,1 @@
+//! The generic job scheduler; see issue "Scheduled jobs and email".

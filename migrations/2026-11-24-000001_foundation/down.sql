@@ -1,0 +1,15 @@
+DROP FUNCTION audit_log_digest(bytea, audit_log);
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP FUNCTION audit_log_chain();
+DROP SEQUENCE audit_log_id_seq;
+DROP TABLE idempotency_keys;
+DROP TABLE revoked_tokens;
+DROP TABLE users;
+DROP TABLE cqc_locations;
+DROP TABLE organisation_districts;
+DROP TABLE districts;
+DROP TABLE organisations;
+DROP TYPE cqc_rating;
+DROP TYPE user_role;
+DROP TYPE organisation_kind;

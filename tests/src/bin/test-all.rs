@@ -1,0 +1,154 @@
+//! `cargo test-all`: the one command that runs the whole test suite on a fresh machine.
+//!
+//! 1. Installs what the browser tests need when it is missing: Node.js and npm (Debian
+//!    packages), the npm packages in `frontend/` (`npm ci`), and Debian's `chromium`.
+//! 2. Checks the committed CSS is what `frontend/scss` builds to.
+//! 3. Uses `DATABASE_URL`'s PostgreSQL server when set; otherwise starts a private cluster
+//!    under `.data/test-postgres` (installing PostgreSQL's binaries if needed).
+//! 4. Runs `cargo test --workspace` with that server, then stops the cluster it started.
+//!
+//! Arguments after `--` go to `cargo test` (e.g. `cargo test-all -- auth::`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program} >/dev/null 2>&1"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn run(what: &str, command: &mut Command) -> Result<(), String> {
+    eprintln!("test-all: {what}");
+    let status = command.status().map_err(|e| format!("{what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+fn apt_install(packages: &[&str], updated: &mut bool) -> Result<(), String> {
+    if !is_root() {
+        return Err(format!(
+            "{} missing; install it (Debian: sudo apt-get install {}) and run again",
+            packages.join(", "),
+            packages.join(" ")
+        ));
+    }
+    if !*updated {
+        run(
+            "apt-get update",
+            Command::new("apt-get").args(["update", "-qq"]),
+        )?;
+        *updated = true;
+    }
+    run(
+        &format!("apt-get install {}", packages.join(" ")),
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn prepare_browser_tools(frontend: &Path) -> Result<(), String> {
+    let mut updated = false;
+    if !have("npm") || !have("node") {
+        apt_install(&["nodejs", "npm"], &mut updated)?;
+    }
+    let installed = frontend.join("node_modules/.package-lock.json");
+    let stale = match (
+        std::fs::metadata(&installed),
+        std::fs::metadata(frontend.join("package-lock.json")),
+    ) {
+        (Ok(i), Ok(l)) => i.modified().ok() < l.modified().ok(),
+        _ => true,
+    };
+    if stale {
+        run(
+            "npm ci (frontend)",
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(frontend),
+        )?;
+    }
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        apt_install(&["chromium"], &mut updated)?;
+    }
+    run(
+        "npm run check-build (committed CSS is current)",
+        Command::new("npm")
+            .args(["run", "--silent", "check-build"])
+            .current_dir(frontend),
+    )
+}
+
+fn main() -> ExitCode {
+    let root = root();
+    if let Err(e) = prepare_browser_tools(&root.join("frontend")) {
+        eprintln!("test-all: {e}");
+        return ExitCode::FAILURE;
+    }
+    let mut cluster = None;
+    let database_url = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => url,
+        None => {
+            match backend::db::embedded::EmbeddedPostgres::start(&root.join(".data/test-postgres"))
+            {
+                Ok(c) => {
+                    let url = c.url.clone();
+                    cluster = Some(c);
+                    url
+                }
+                Err(e) => {
+                    eprintln!("test-all: starting a private PostgreSQL cluster: {e:#}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace"])
+        .args(if args.is_empty() {
+            vec![]
+        } else {
+            std::iter::once("--".to_string()).chain(args).collect()
+        })
+        .env("DATABASE_URL", &database_url)
+        .current_dir(&root)
+        .status();
+    if let Some(c) = cluster.filter(|c| c.started_here)
+        && let Err(e) = c.stop()
+    {
+        eprintln!("test-all: stopping the private cluster: {e:#}");
+    }
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("test-all: running cargo test: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

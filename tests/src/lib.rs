@@ -1,0 +1,526 @@
+//! The test harness every integration test uses.
+//!
+//! Each test gets its own database, cloned (`CREATE DATABASE … TEMPLATE`) from a template
+//! that is migrated and loaded with the demo data once per machine and migration set, so tests
+//! run in parallel and leave nothing behind. The server is `DATABASE_URL`'s when given (the
+//! test runner `cargo test-all` sets it), otherwise a private cluster under
+//! `.data/test-postgres` is started (and left running for the next run).
+
+pub mod browser;
+
+use backend::config::{MailSettings, Secret, Settings, TokenSettings};
+use backend::db::DbPool;
+use backend::startup::Application;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::net::TcpListener;
+use std::sync::OnceLock;
+
+/// The password of every demo account.
+pub const PASSWORD: &str = backend::seed::DEMO_PASSWORD;
+/// The signing key tests use (tests may forge tokens with it).
+pub const SIGNING_KEY: &[u8] = b"test-signing-key-0123456789abcdef0123456789";
+
+/// The PostgreSQL server tests run against: its URL for the `postgres` database, and the
+/// name of the migrated, seeded template.
+struct Server {
+    url: String,
+    template: String,
+}
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let server = match base.rfind('/') {
+        Some(i) if base[..i].contains("//") && i > base.find("//").unwrap() + 1 => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+/// A fingerprint of the migrations and seed code, so a changed schema gets a new template.
+fn fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut files = Vec::new();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    walk(&repo_root().join("migrations"), &mut files);
+    files.push(repo_root().join("backend/src/seed.rs"));
+    files.sort();
+    for f in files {
+        hasher.update(f.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&f).unwrap_or_default());
+    }
+    hex::encode(&hasher.finalize()[..6])
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        // Its own thread and runtime: diesel's migration harness needs a multi-threaded
+        // runtime, and tests run on a current-thread one.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(prepare_server())
+        })
+        .join()
+        .expect("preparing the test database server panicked")
+    })
+}
+
+async fn prepare_server() -> Server {
+    let url = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => with_database(&url, "postgres"),
+        None => {
+            let folder = repo_root().join(".data/test-postgres");
+            let cluster = backend::db::embedded::EmbeddedPostgres::start(&folder)
+                .expect("starting the private PostgreSQL cluster for tests");
+            cluster.url.clone()
+        }
+    };
+    let template = format!("commissioning_template_{}", fingerprint());
+    let mut conn = AsyncPgConnection::establish(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to the test server {url}: {e}"));
+    // One process builds the template; the others wait for it.
+    diesel::sql_query("SELECT pg_advisory_lock(7316099)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let exists = database_exists(&mut conn, &template).await;
+    if !exists {
+        let building = format!("{template}_building");
+        diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE \"{building}\""))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let building_url = with_database(&url, &building);
+        backend::db::migrate(&building_url)
+            .await
+            .expect("migrating the template");
+        {
+            let mut c = AsyncPgConnection::establish(&building_url).await.unwrap();
+            backend::seed::demo(&mut c)
+                .await
+                .expect("seeding the template");
+        }
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(7316099)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    Server { url, template }
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    use diesel::OptionalExtension;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Int4)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Row>(conn)
+        .await
+        .optional()
+        .unwrap()
+        .is_some()
+}
+
+/// A running application on its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub database_url: String,
+    db_name: String,
+    handle: actix_web::dev::ServerHandle,
+    client: awc::Client,
+}
+
+/// Settings for a test app on `database_url`.
+pub fn test_settings(database_url: &str, address: &str) -> Settings {
+    Settings {
+        database_url: Some(database_url.to_string()),
+        database_pool_size: 4,
+        public_url: address.to_string(),
+        mail: MailSettings {
+            smtp_url: None,
+            mail_dir: std::env::temp_dir().join("commissioning-test-mail"),
+        },
+        tokens: TokenSettings {
+            signing_key: Secret::new(SIGNING_KEY.to_vec()),
+            access_ttl_seconds: 900,
+            session_ttl_seconds: 3600,
+            issuer: address.to_string(),
+        },
+        demo_mode: true,
+        data_dir: std::env::temp_dir().join("commissioning-test-data"),
+    }
+}
+
+/// Creates a fresh database from the template and serves the app on a free port.
+pub async fn spawn_app() -> TestApp {
+    let server = server();
+    let db_name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = AsyncPgConnection::establish(&server.url).await.unwrap();
+    diesel::sql_query(format!(
+        "CREATE DATABASE \"{db_name}\" TEMPLATE \"{}\"",
+        server.template
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("cloning the template database");
+    let database_url = with_database(&server.url, &db_name);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let settings = test_settings(&database_url, &address);
+    let pool = backend::db::build_pool(&database_url, 4).unwrap();
+    let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run());
+    TestApp {
+        address,
+        pool,
+        settings,
+        database_url,
+        db_name,
+        handle,
+        client: awc::Client::builder()
+            .disable_redirects()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish(),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+        let url = server().url.clone();
+        let name = self.db_name.clone();
+        // Drop the database from another thread: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&url).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    }
+    /// The value of a cookie this response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+                let (k, v) = pair.split_once('=')?;
+                (k.trim() == name).then(|| v.trim().to_string())
+            })
+    }
+    /// Asserts the status and that the body is problem+json; returns it.
+    pub fn problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert!(
+            p["type"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:commissioning:problem:")
+        );
+        p
+    }
+}
+
+impl TestApp {
+    async fn send(&self, request: awc::ClientRequest, body: Option<Vec<u8>>) -> Reply {
+        let mut response = match body {
+            Some(b) => request.send_body(b).await,
+            None => request.send().await,
+        }
+        .expect("request failed");
+        let body = response
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .expect("reading body")
+            .to_vec();
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET with an optional bearer token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        self.send(r, None).await
+    }
+
+    /// A request with a JSON body, an optional token and extra headers.
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut r = self
+            .client
+            .request(method, self.url(path))
+            .insert_header(("Content-Type", "application/json"));
+        if let Some(t) = token {
+            r = r.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            r = r.insert_header((*k, *v));
+        }
+        self.send(r, Some(serde_json::to_vec(body).unwrap())).await
+    }
+
+    /// A request with a raw body and headers.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut r = self.client.request(method, self.url(path));
+        for (k, v) in headers {
+            r = r.insert_header((*k, *v));
+        }
+        self.send(r, Some(body)).await
+    }
+
+    /// An access token for a demo user.
+    pub async fn token(&self, email: &str) -> String {
+        self.token_with(email, PASSWORD).await
+    }
+
+    /// An access token for any user.
+    pub async fn token_with(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .json(
+                "POST",
+                "/api/v1/auth/token",
+                None,
+                &serde_json::json!({"email": email, "password": password}),
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "token for {email}: {}", reply.text());
+        reply.json()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// A browser: keeps cookies between page requests.
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            cookies: Default::default(),
+        }
+    }
+
+    /// A direct database connection (for checks and for tampering in tests).
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap()
+    }
+}
+
+/// The first UUID that follows `prefix` in an HTML page (e.g. a link to a record).
+pub fn first_id_after(html: &str, prefix: &str) -> Option<String> {
+    html.split(prefix).skip(1).find_map(|rest| {
+        rest.get(..36)
+            .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+            .map(String::from)
+    })
+}
+
+/// A cookie-keeping client for page tests (no JavaScript, like the real pages need).
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Browser<'_> {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, reply: &Reply) {
+        for c in reply
+            .headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+        {
+            let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || attrs.contains("Max-Age=0") {
+                    self.cookies.remove(k.trim());
+                } else {
+                    self.cookies
+                        .insert(k.trim().to_string(), v.trim().to_string());
+                }
+            }
+        }
+    }
+
+    /// GET a page.
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .insert_header(("Accept", "text/html"))
+            .insert_header(("Cookie", self.cookie_header()));
+        let reply = self.app.send(r, None).await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// POST a form; `_csrf` is added from the cookie unless `with_csrf` is false.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Reply {
+        let mut pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if with_csrf {
+            pairs.push((
+                "_csrf".into(),
+                self.cookies.get("csrf").cloned().unwrap_or_default(),
+            ));
+        }
+        let body = serde_html_form::to_string(&pairs).unwrap();
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("Accept", "text/html"))
+            .insert_header(("Cookie", self.cookie_header()));
+        let reply = self.app.send(r, Some(body.into_bytes())).await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// Signs in a demo user through the form.
+    pub async fn sign_in(&mut self, email: &str) -> Reply {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    /// Signs in any user through the form.
+    pub async fn sign_in_with(&mut self, email: &str, password: &str) -> Reply {
+        self.get("/login").await;
+        let reply = self
+            .post(
+                "/login",
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("next", "/dashboard"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(reply.status, 303, "sign in as {email}: {}", reply.text());
+        reply
+    }
+}
