@@ -121,6 +121,16 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Sets the public URL (and so the tokens' issuer), e.g. from `serve --bind` when
+    /// `PUBLIC_URL` is not configured.
+    pub fn with_public_url(mut self, url: String) -> Self {
+        self.tokens.issuer = url.clone();
+        self.public_url = url;
+        self
+    }
+}
+
 /// The embedded default keeps its signing key beside its database, so sessions survive a
 /// restart without any configuration.
 fn generated_key(data_dir: &std::path::Path) -> anyhow::Result<Secret> {

@@ -110,6 +110,11 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
                 backend::seed::demo(&mut conn).await?;
             }
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
+            let settings = if std::env::var("PUBLIC_URL").is_ok_and(|v| !v.trim().is_empty()) {
+                settings
+            } else {
+                settings.with_public_url(format!("http://{}", listener.local_addr()?))
+            };
             let demo = settings.demo_mode;
             let public_url = settings.public_url.clone();
             let app = Application::build(settings, pool, listener)?;

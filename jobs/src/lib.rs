@@ -1,1 +1,2 @@
-//! The generic job scheduler; see issue "Scheduled jobs and email".
+//! The generic job scheduler; knows no domain.
+pub mod schedule;

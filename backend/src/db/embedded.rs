@@ -129,6 +129,16 @@ impl EmbeddedPostgres {
     }
 }
 
+/// The path of a PostgreSQL program (`pgbench`, `pg_dump`, ...) from the server binaries.
+pub fn program(name: &str) -> anyhow::Result<PathBuf> {
+    let path = find_bin_dir()?.join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        bail!("{name} is not in {}", path.display())
+    }
+}
+
 fn is_root() -> bool {
     // Without a libc dependency: `id -u` is on every Debian machine.
     Command::new("id")

@@ -1,0 +1,192 @@
+//! Benchmark (not a test): `GET /api/v1/me` with a token at 16 concurrent connections,
+//! against `pgbench -S` (select-only) with the same client count on the same server.
+//! Prints both throughputs and their ratio. Run in release mode:
+//!
+//! ```sh
+//! cargo run --release -p tests --bin bench-foundation -- [SECONDS]
+//! ```
+//!
+//! Uses `DATABASE_URL`'s server or the private cluster under `.data/test-postgres`, in a
+//! fresh database that it drops afterwards.
+
+use backend::startup::Application;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 16;
+
+fn main() -> anyhow::Result<()> {
+    let seconds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (server_url, cluster) = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => (tests::with_database(&url, "postgres"), None),
+        None => {
+            let c =
+                backend::db::embedded::EmbeddedPostgres::start(&root.join(".data/test-postgres"))?;
+            (c.url.clone(), Some(c))
+        }
+    };
+    let database = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let database_url = tests::with_database(&server_url, &database);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        use diesel_async::RunQueryDsl;
+        let mut admin = AsyncPgConnection::establish(&server_url).await?;
+        diesel::sql_query(format!("CREATE DATABASE \"{database}\""))
+            .execute(&mut admin)
+            .await?;
+        backend::db::migrate(&database_url).await?;
+        let mut conn = AsyncPgConnection::establish(&database_url).await?;
+        backend::seed::demo(&mut conn).await?;
+        anyhow::Ok(())
+    })?;
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let pool_size = (cores * 4).max(8);
+    let app_rps = actix_web::rt::System::new().block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let settings = tests::test_settings(&database_url, &address);
+        let pool = backend::db::build_pool(&database_url, pool_size)?;
+        let app = Application::build_with_workers(settings, pool, listener, cores)?;
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run());
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        let mut reply = client
+            .post(format!("{address}/api/v1/auth/token"))
+            .send_json(&serde_json::json!({"email": "admin@council.example", "password": tests::PASSWORD}))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let body: serde_json::Value = reply.json().await?;
+        let token = body["access_token"].as_str().unwrap_or_default().to_string();
+        // Warm up the pool and the caches.
+        load(&address, &token, Duration::from_secs(2)).await;
+        let (count, errors, latencies) = load(&address, &token, Duration::from_secs(seconds)).await;
+        handle.stop(true).await;
+        anyhow::ensure!(errors == 0, "{errors} requests failed");
+        let rps = count as f64 / seconds as f64;
+        println!(
+            "app    GET /api/v1/me  clients={CLIENTS} duration={seconds}s requests={count} rps={rps:.0} p50={:.2}ms p99={:.2}ms (server workers={cores}, pool={pool_size})",
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.99)
+        );
+        anyhow::Ok(rps)
+    })?;
+
+    let pgbench = backend::db::embedded::program("pgbench")?;
+    let init = std::process::Command::new(&pgbench)
+        .args(["-i", "-s", "1", "-q", &database_url])
+        .output()?;
+    anyhow::ensure!(
+        init.status.success(),
+        "pgbench -i failed: {}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let run = std::process::Command::new(&pgbench)
+        .args([
+            "-S",
+            "-c",
+            &CLIENTS.to_string(),
+            "-j",
+            &cores.to_string(),
+            "-T",
+            &seconds.to_string(),
+            &database_url,
+        ])
+        .output()?;
+    anyhow::ensure!(
+        run.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let output = String::from_utf8_lossy(&run.stdout);
+    let tps: f64 = output
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {output}"))?;
+    println!("pgbench -S             clients={CLIENTS} duration={seconds}s tps={tps:.0}");
+    println!("ratio app/pgbench = {:.2} (aim: >= 0.70)", app_rps / tps);
+
+    runtime.block_on(async {
+        use diesel_async::RunQueryDsl;
+        let mut admin = AsyncPgConnection::establish(&server_url).await?;
+        diesel::sql_query(format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+        anyhow::Ok(())
+    })?;
+    if let Some(c) = cluster.filter(|c| c.started_here) {
+        c.stop()?;
+    }
+    Ok(())
+}
+
+/// Runs `CLIENTS` keep-alive connections for `duration`; returns requests, errors and latencies.
+async fn load(address: &str, token: &str, duration: Duration) -> (u64, u64, Vec<f64>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (done, count, errors) = (done.clone(), count.clone(), errors.clone());
+        let url = format!("{address}/api/v1/me");
+        let header = format!("Bearer {token}");
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .finish();
+            let mut latencies = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                match client
+                    .get(&url)
+                    .insert_header(("Authorization", header.as_str()))
+                    .send()
+                    .await
+                {
+                    Ok(mut r) if r.status().is_success() => {
+                        let _ = r.body().await;
+                        count.fetch_add(1, Ordering::Relaxed);
+                        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    actix_web::rt::time::sleep(duration).await;
+    done.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap_or_default());
+    }
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (
+        count.load(Ordering::Relaxed),
+        errors.load(Ordering::Relaxed),
+        all,
+    )
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
