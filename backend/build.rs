@@ -46,6 +46,7 @@ fn main() {
     let mut code = String::new();
     code.push_str(&listing(&frontend.join("templates"), "TEMPLATES"));
     code.push_str(&listing(&frontend.join("static"), "STATIC_FILES"));
+    code.push_str(&listing(&frontend.join("emails"), "EMAIL_TEMPLATES"));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("assets.rs");
     std::fs::write(out, code).unwrap();
 }

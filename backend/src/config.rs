@@ -6,6 +6,7 @@
 //! | `PUBLIC_URL` | the address people reach the service at, used in emails and links | `http://127.0.0.1:8080` |
 //! | `SMTP_URL` | mail relay (`smtp://`, `smtps://`, with credentials) | unset: emails written to `MAIL_DIR` |
 //! | `MAIL_DIR` | where `.eml` files go when `SMTP_URL` is unset | `.data/mail` |
+//! | `MAIL_FROM` | the sender of every email | `Care commissioning <no-reply@PUBLIC_URL's host>` |
 //! | `TOKEN_SIGNING_KEY` | secret (≥ 32 bytes) that signs access tokens; the same on every instance | required with `DATABASE_URL`; otherwise generated into `.data/signing-key` |
 //! | `TOKEN_TTL_SECONDS` | lifetime of an API access token | `900` |
 //! | `SESSION_TTL_SECONDS` | lifetime of a browser session | `28800` (8 hours) |
@@ -55,6 +56,8 @@ pub struct Settings {
 pub struct MailSettings {
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
+    /// The sender, e.g. `Care commissioning <no-reply@council.example>`.
+    pub from: String,
 }
 
 /// How access tokens and sessions are signed and how long they live.
@@ -108,6 +111,7 @@ impl Settings {
                 mail_dir: var("MAIL_DIR")
                     .map(PathBuf::from)
                     .unwrap_or_else(|| data_dir.join("mail")),
+                from: var("MAIL_FROM").unwrap_or_else(|| default_from(&public_url)),
             },
             tokens: TokenSettings {
                 signing_key,
@@ -119,6 +123,23 @@ impl Settings {
             data_dir,
         })
     }
+}
+
+/// `Care commissioning <no-reply@HOST>` for the public URL's host.
+fn default_from(public_url: &str) -> String {
+    let host = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost");
+    let domain = if host.contains('.') && !host.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        host
+    } else {
+        "localhost.localdomain"
+    };
+    format!("Care commissioning <no-reply@{domain}>")
 }
 
 impl Settings {

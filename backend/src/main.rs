@@ -26,6 +26,15 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Do not run scheduled jobs or send email in this process (run `jobs worker`
+        /// elsewhere).
+        #[arg(long)]
+        no_jobs: bool,
+    },
+    /// Scheduled jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -66,6 +75,21 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum JobsCommand {
+    /// Each job's schedule, next run, and last run with its result.
+    List,
+    /// Run one job now, as if at an instant (default: now).
+    Run {
+        name: String,
+        /// The tick to run for, e.g. 2026-12-01T09:00:00Z.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Run the scheduler, job runners and the email sender without serving HTTP.
+    Worker,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain; exits 1 if any row was altered.
     Verify,
@@ -103,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command, settings: Settings, database: &Database) -> anyhow::Result<()> {
     match command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, no_jobs } => {
             let pool = prepare(&settings, &database.url).await?;
             if database.embedded.is_some() {
                 let mut conn = pool.get().await?;
@@ -118,6 +142,12 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
             let demo = settings.demo_mode;
             let public_url = settings.public_url.clone();
             let app = Application::build(settings, pool, listener)?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let workers = if no_jobs {
+                Vec::new()
+            } else {
+                backend::worker::spawn(app.state(), stopped)?
+            };
             println!("Care commissioning is running at {public_url} (listening on {bind})");
             if demo {
                 println!(
@@ -130,6 +160,17 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
             }
             println!("Stop it with Ctrl+C.");
             app.run().await?;
+            // The server has stopped (SIGTERM or Ctrl+C): let the workers finish or give
+            // back what they hold.
+            let _ = stop.send(true);
+            for worker in workers {
+                let _ = worker.await;
+            }
+        }
+        Command::Jobs { command } => {
+            let pool = prepare(&settings, &database.url).await?;
+            let state = backend::http::AppState::new(settings, pool);
+            jobs_command(command, &state).await?;
         }
         Command::Migrate => {
             let applied = backend::db::migrate(&database.url).await?;
@@ -191,6 +232,79 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
         }
     }
     Ok(())
+}
+
+async fn jobs_command(command: JobsCommand, state: &backend::http::AppState) -> anyhow::Result<()> {
+    match command {
+        JobsCommand::List => {
+            let london = |t: chrono::DateTime<chrono::Utc>| {
+                t.with_timezone(&chrono_tz::Europe::London)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            };
+            for job in state.jobs.status().await? {
+                let last = match &job.last_run {
+                    Some(run) => format!(
+                        "{} ({}, run {} for {})",
+                        run.status,
+                        run.attempts,
+                        run.id,
+                        london(run.tick)
+                    ),
+                    None => "never run".into(),
+                };
+                println!(
+                    "{}\n  schedule: {} ({})\n  next:     {}\n  last:     {last}\n  failed runs: {}",
+                    job.name,
+                    job.schedule,
+                    job.time_zone,
+                    job.next_tick.map(london).unwrap_or_else(|| "never".into()),
+                    job.failures
+                );
+            }
+        }
+        JobsCommand::Run { name, at } => {
+            let at = match at {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .with_context(|| {
+                        format!(
+                            "--at {text:?} is not an RFC 3339 instant like 2026-12-01T09:00:00Z"
+                        )
+                    })?
+                    .with_timezone(&chrono::Utc),
+                None => chrono::Utc::now(),
+            };
+            let (id, outcome) = state.jobs.run_now(&name, at).await?;
+            println!(
+                "{}",
+                serde_json::json!({"run": id, "job": name, "at": at, "result": outcome})
+            );
+            if !matches!(outcome, jobs::Outcome::Succeeded) {
+                bail!("{name} did not succeed");
+            }
+        }
+        JobsCommand::Worker => {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let workers = backend::worker::spawn(state, stopped)?;
+            println!("Running scheduled jobs and sending email. Stop with Ctrl+C or SIGTERM.");
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            for worker in workers {
+                let _ = worker.await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits for SIGTERM or Ctrl+C.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
 
 #[cfg(test)]

@@ -221,6 +221,7 @@ async fn create_user(
             users::name.eq(name),
             users::role.eq(role),
             users::password_hash.eq(hash),
+            users::email_verified_at.eq(Some(chrono::Utc::now())),
         ))
         .on_conflict_do_nothing()
         .returning(users::id)

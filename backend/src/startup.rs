@@ -65,6 +65,7 @@ pub async fn create_database_if_missing(server_url: &str, name: &str) -> anyhow:
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -85,9 +86,10 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(settings, pool));
+        let shared = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(shared.clone())
                 .wrap(routes::security_headers())
                 .wrap(from_fn(routes::request_context))
                 .configure(routes::configure)
@@ -97,7 +99,16 @@ impl Application {
         .shutdown_timeout(20)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The state handlers share (for starting workers beside the server).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The port the server listens on.

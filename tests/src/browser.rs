@@ -28,6 +28,11 @@ pub fn missing_tools() -> Option<String> {
 
 /// Runs one browser test file against `base_url`; returns whether it passed and its output.
 pub async fn run(test_file: &str, base_url: &str) -> (bool, String) {
+    run_with(test_file, base_url, &[]).await
+}
+
+/// As [`run`], with extra environment variables for the test (e.g. a link from an email).
+pub async fn run_with(test_file: &str, base_url: &str, env: &[(&str, &str)]) -> (bool, String) {
     if let Some(missing) = missing_tools() {
         return (false, missing);
     }
@@ -38,6 +43,7 @@ pub async fn run(test_file: &str, base_url: &str) -> (bool, String) {
         .current_dir(frontend_dir())
         .env("BASE_URL", base_url)
         .env("DEMO_PASSWORD", backend::seed::DEMO_PASSWORD)
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output()
         .await

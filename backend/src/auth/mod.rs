@@ -1,6 +1,7 @@
 //! Who is asking: sign-in with email and password, access tokens for the API, session
 //! cookies for the browser, CSRF protection for forms, and the role checks handlers use.
 
+pub mod account;
 pub mod api;
 pub mod csrf;
 pub mod extract;
@@ -34,6 +35,8 @@ pub struct AuthUser {
     pub role: Role,
     pub organisation_id: Uuid,
     pub organisation_name: String,
+    /// Whether the user has confirmed their email address.
+    pub email_verified: bool,
     /// The token's id, so that signing out can revoke it.
     #[serde(skip)]
     pub token_id: Uuid,
@@ -76,7 +79,7 @@ pub async fn load_user(
     claims: &token::Claims,
 ) -> QueryResult<Option<AuthUser>> {
     let issued = DateTime::<Utc>::from_timestamp_millis(claims.ims).unwrap_or_default();
-    let row: Option<(Uuid, String, String, Role, Uuid, String)> = users::table
+    let row: Option<(Uuid, String, String, Role, Uuid, String, bool)> = users::table
         .inner_join(organisations::table)
         .filter(users::id.eq(claims.sub))
         .filter(users::active.eq(true))
@@ -92,18 +95,20 @@ pub async fn load_user(
             users::role,
             users::organisation_id,
             organisations::legal_name,
+            users::email_verified_at.is_not_null(),
         ))
         .first(conn)
         .await
         .optional()?;
     Ok(row.map(
-        |(id, email, name, role, organisation_id, organisation_name)| AuthUser {
+        |(id, email, name, role, organisation_id, organisation_name, email_verified)| AuthUser {
             id,
             email,
             name,
             role,
             organisation_id,
             organisation_name,
+            email_verified,
             token_id: claims.jti,
             token_expires: claims.exp,
         },

@@ -12,12 +12,33 @@ use crate::web::{Layout, PageError, render_status, safe_next, see_other};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 
 /// `?next=` on the sign-in page.
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    registered: Option<String>,
+    reset: Option<String>,
+    signed_out: Option<String>,
+}
+
+impl NextQuery {
+    /// A line of good news after a redirect here.
+    fn notice(&self) -> Option<&'static str> {
+        if self.registered.is_some() {
+            Some(
+                "Your organisation is registered. We have emailed you a link to confirm your address. Sign in to continue.",
+            )
+        } else if self.reset.is_some() {
+            Some("Your password has been changed. Sign in with your new password.")
+        } else if self.signed_out.is_some() {
+            Some("You have signed out.")
+        } else {
+            None
+        }
+    }
 }
 
 /// The sign-in form.
@@ -35,6 +56,7 @@ struct LoginPage<'a> {
     form: &'a LoginForm,
     errors: Vec<FieldError>,
     demo_accounts: Vec<&'static str>,
+    notice: Option<&'static str>,
 }
 
 fn login_page(
@@ -43,6 +65,17 @@ fn login_page(
     errors: Vec<FieldError>,
     csrf: &CsrfToken,
     status: StatusCode,
+) -> HttpResponse {
+    login_page_with(state, form, errors, csrf, status, None)
+}
+
+fn login_page_with(
+    state: &AppState,
+    form: &LoginForm,
+    errors: Vec<FieldError>,
+    csrf: &CsrfToken,
+    status: StatusCode,
+    notice: Option<&'static str>,
 ) -> HttpResponse {
     let demo_accounts = if state.settings.demo_mode {
         crate::seed::DEMO_EMAILS.to_vec()
@@ -62,6 +95,7 @@ fn login_page(
             form,
             errors,
             demo_accounts,
+            notice,
         },
         csrf,
     )
@@ -81,7 +115,14 @@ pub async fn login_form(
         next: safe_next(query.next.as_deref()),
         ..Default::default()
     };
-    login_page(&state, &form, Vec::new(), &csrf, StatusCode::OK)
+    login_page_with(
+        &state,
+        &form,
+        Vec::new(),
+        &csrf,
+        StatusCode::OK,
+        query.notice(),
+    )
 }
 
 /// POST /login
@@ -189,4 +230,271 @@ pub async fn logout(
         .insert_header(("Location", "/login?signed_out=1"))
         .cookie(gone)
         .finish())
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    heading: &'a str,
+    paragraphs: Vec<String>,
+    link: Option<(&'a str, &'a str)>,
+}
+
+fn message_page(
+    status: StatusCode,
+    csrf: &CsrfToken,
+    user: Option<&crate::auth::AuthUser>,
+    heading: &str,
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> HttpResponse {
+    render_status(
+        status,
+        "message",
+        Layout::new(heading, "", user, csrf),
+        Message {
+            heading,
+            paragraphs,
+            link,
+        },
+        csrf,
+    )
+}
+
+/// The forgotten-password form.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ForgotForm {
+    email: String,
+}
+
+#[derive(Serialize)]
+struct ForgotPage<'a> {
+    form: &'a ForgotForm,
+    errors: Vec<FieldError>,
+}
+
+/// GET /forgot-password
+pub async fn forgot_password_form(csrf: CsrfToken) -> HttpResponse {
+    render_status(
+        StatusCode::OK,
+        "forgot_password",
+        Layout::new("Reset your password", "/forgot-password", None, &csrf),
+        ForgotPage {
+            form: &ForgotForm::default(),
+            errors: vec![],
+        },
+        &csrf,
+    )
+}
+
+/// POST /forgot-password: the same answer whether or not the address has an account.
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    form: CsrfForm<ForgotForm>,
+) -> Result<HttpResponse, PageError> {
+    let CsrfForm { data: form, csrf } = form;
+    let mut errors = Vec::new();
+    crate::organisations::rules::email("email", &form.email, &mut errors);
+    if !errors.is_empty() {
+        return Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "forgot_password",
+            Layout::new(
+                "Error: Reset your password",
+                "/forgot-password",
+                None,
+                &csrf,
+            ),
+            ForgotPage {
+                form: &form,
+                errors,
+            },
+            &csrf,
+        ));
+    }
+    let mut conn = state.db().await?;
+    super::account::request_password_reset(&mut conn, &state.mail, &form.email)
+        .await
+        .map_err(account_page_error)?;
+    Ok(message_page(
+        StatusCode::OK,
+        &csrf,
+        None,
+        "Check your email",
+        vec![
+            format!("If {} has an account, we have sent it a link to reset the password. The link works for 1 hour.", form.email.trim()),
+            "If nothing arrives within a few minutes, check your spam folder, or ask your administrator.".into(),
+        ],
+        Some(("/login", "Back to sign in")),
+    ))
+}
+
+fn account_page_error(e: super::account::AccountError) -> PageError {
+    match e {
+        super::account::AccountError::Database(e) => e.into(),
+        super::account::AccountError::Internal(e) => e.into(),
+        other => PageError::Internal(other.to_string()),
+    }
+}
+
+/// `?token=` on emailed links.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The new-password form.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ResetForm {
+    token: String,
+    #[serde(skip_serializing)]
+    password: String,
+    #[serde(skip_serializing)]
+    confirm: String,
+}
+
+#[derive(Serialize)]
+struct ResetPage<'a> {
+    form: &'a ResetForm,
+    errors: Vec<FieldError>,
+}
+
+fn dead_link(csrf: &CsrfToken) -> HttpResponse {
+    message_page(
+        StatusCode::BAD_REQUEST,
+        csrf,
+        None,
+        "This link has expired or has already been used",
+        vec!["Password reset links work once, for 1 hour. Ask for a new one.".into()],
+        Some(("/forgot-password", "Ask for a new link")),
+    )
+}
+
+/// GET /reset-password?token=…
+pub async fn reset_password_form(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.db().await?;
+    if !super::account::reset_link_is_live(&mut conn, &query.token).await? {
+        return Ok(dead_link(&csrf));
+    }
+    let form = ResetForm {
+        token: query.token.clone(),
+        ..Default::default()
+    };
+    Ok(render_status(
+        StatusCode::OK,
+        "reset_password",
+        Layout::new("Choose a new password", "/reset-password", None, &csrf),
+        ResetPage {
+            form: &form,
+            errors: vec![],
+        },
+        &csrf,
+    ))
+}
+
+/// POST /reset-password
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    form: CsrfForm<ResetForm>,
+) -> Result<HttpResponse, PageError> {
+    let CsrfForm { data: form, csrf } = form;
+    let mut conn = state.db().await?;
+    match super::account::reset_password(
+        &mut conn,
+        &state.mail,
+        &form.token,
+        &form.password,
+        &form.confirm,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other("/login?reset=1")),
+        Err(super::account::AccountError::InvalidLink) => Ok(dead_link(&csrf)),
+        Err(super::account::AccountError::Invalid(errors)) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reset_password",
+            Layout::new(
+                "Error: Choose a new password",
+                "/reset-password",
+                None,
+                &csrf,
+            ),
+            ResetPage {
+                form: &form,
+                errors,
+            },
+            &csrf,
+        )),
+        Err(e) => Err(account_page_error(e)),
+    }
+}
+
+/// GET /verify-email?token=…: confirms an email address. Confirming is harmless to repeat
+/// and expected from a link, so it happens on GET.
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    user: MaybePageUser,
+    csrf: CsrfToken,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.db().await?;
+    match super::account::verify_email(&mut conn, &query.token).await {
+        Ok(verified) => Ok(message_page(
+            StatusCode::OK,
+            &csrf,
+            user.0.as_ref(),
+            "Email address confirmed",
+            vec![format!(
+                "Thank you. We will send {}'s emails to {}.",
+                verified.name, verified.email
+            )],
+            Some(if user.0.is_some() {
+                ("/dashboard", "Go to your dashboard")
+            } else {
+                ("/login", "Sign in")
+            }),
+        )),
+        Err(super::account::AccountError::InvalidLink) => Ok(message_page(
+            StatusCode::BAD_REQUEST,
+            &csrf,
+            user.0.as_ref(),
+            "This link has expired or has already been used",
+            vec!["Sign in and ask for a new confirmation link from your dashboard.".into()],
+            Some(("/dashboard", "Go to your dashboard")),
+        )),
+        Err(e) => Err(account_page_error(e)),
+    }
+}
+
+/// POST /verify-email/resend: a new confirmation link for the signed-in user.
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    user: PageUser,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, PageError> {
+    let u = user.0;
+    if u.email_verified {
+        return Ok(see_other("/dashboard"));
+    }
+    let mut conn = state.db().await?;
+    let mail = state.mail.clone();
+    conn.transaction::<_, anyhow::Error, _>(async move |tx| {
+        super::account::send_verification(tx, &mail, u.id, &u.email, &u.name, &u.organisation_name)
+            .await?;
+        crate::audit::record(
+            tx,
+            &u.actor(),
+            crate::audit::Entry::new("user.verification_resent", "user", u.id),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other("/dashboard?verification=sent"))
 }

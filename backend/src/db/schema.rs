@@ -13,6 +13,14 @@ pub mod sql_types {
     #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
     #[diesel(postgres_type(name = "cqc_rating"))]
     pub struct CqcRating;
+
+    #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[diesel(postgres_type(name = "outbox_status"))]
+    pub struct OutboxStatus;
+
+    #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[diesel(postgres_type(name = "account_token_purpose"))]
+    pub struct AccountTokenPurpose;
 }
 
 diesel::table! {
@@ -82,6 +90,62 @@ diesel::table! {
         sessions_valid_after -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::OutboxStatus;
+
+    outbox (id) {
+        id -> Int8,
+        template -> Text,
+        to_address -> Text,
+        to_name -> Text,
+        user_id -> Nullable<Uuid>,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        reason -> Text,
+        optional_kind -> Nullable<Text>,
+        message_id -> Text,
+        status -> OutboxStatus,
+        attempts -> Int4,
+        run_after -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::AccountTokenPurpose;
+
+    account_tokens (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        purpose -> AccountTokenPurpose,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_opt_outs (user_id, kind) {
+        user_id -> Uuid,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_service_types (user_id, service_type) {
+        user_id -> Uuid,
+        service_type -> Text,
     }
 }
 
@@ -124,7 +188,14 @@ diesel::joinable!(cqc_locations -> organisations (organisation_id));
 diesel::joinable!(organisation_districts -> organisations (organisation_id));
 diesel::joinable!(organisation_districts -> districts (district_id));
 
+diesel::joinable!(outbox -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    outbox,
+    account_tokens,
+    notification_opt_outs,
+    notification_service_types,
     organisations,
     districts,
     organisation_districts,

@@ -21,14 +21,24 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub tokens: TokenKeys,
     pub metrics: Arc<metrics::Metrics>,
+    pub mail: crate::mail::MailContext,
+    pub jobs: Arc<::jobs::Runner<crate::worker::JobContext>>,
 }
 
 impl AppState {
     /// Builds the state from settings and a pool.
     pub fn new(settings: Settings, pool: DbPool) -> Self {
+        let mail = crate::mail::MailContext::from_settings(&settings);
+        let settings = Arc::new(settings);
         Self {
             tokens: TokenKeys::new(&settings.tokens),
-            settings: Arc::new(settings),
+            jobs: Arc::new(crate::worker::runner(
+                pool.clone(),
+                settings.clone(),
+                mail.clone(),
+            )),
+            mail,
+            settings,
             pool,
             metrics: Arc::new(metrics::Metrics::default()),
         }

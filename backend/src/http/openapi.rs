@@ -25,6 +25,12 @@ use utoipa::{Modify, OpenApi};
         crate::organisations::api::get_organisation,
         crate::organisations::api::update_organisation,
         crate::organisations::api::list_districts,
+        crate::mail::api::list_outbox,
+        crate::mail::api::get_outbox_message,
+        crate::mail::api::resend_outbox_message,
+        crate::worker::api::list_jobs,
+        crate::worker::api::list_job_runs,
+        crate::worker::api::run_job_now,
     ),
     components(schemas(
         crate::http::problem::Problem,
@@ -37,7 +43,9 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Tokens and the signed-in user"),
          (name = "organisations", description = "Organisations, users and districts"),
-         (name = "audit", description = "The audit log"))
+         (name = "audit", description = "The audit log"),
+         (name = "email", description = "The email outbox"),
+         (name = "jobs", description = "Scheduled jobs"))
 )]
 pub struct ApiDoc;
 

@@ -34,7 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/openapi.json").route(web::get().to(super::openapi::openapi_json)))
             .service(resource("/audit/verify").route(web::get().to(audit::api::verify_audit)))
             .service(resource("/audit").route(web::get().to(audit::api::list_audit)))
-            .configure(organisations::api::configure),
+            .configure(organisations::api::configure)
+            .configure(crate::mail::api::configure)
+            .configure(crate::worker::api::configure),
     )
     .service(resource("/api/docs").route(web::get().to(super::openapi::api_docs_page)))
     .service(resource("/healthz").route(web::get().to(healthz)))
@@ -50,8 +52,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(auth::pages::login)),
     )
     .service(resource("/logout").route(web::post().to(auth::pages::logout)))
+    .service(
+        resource("/forgot-password")
+            .route(web::get().to(auth::pages::forgot_password_form))
+            .route(web::post().to(auth::pages::request_password_reset)),
+    )
+    .service(
+        resource("/reset-password")
+            .route(web::get().to(auth::pages::reset_password_form))
+            .route(web::post().to(auth::pages::reset_password)),
+    )
+    .service(resource("/verify-email").route(web::get().to(auth::pages::verify_email)))
+    .service(
+        resource("/verify-email/resend").route(web::post().to(auth::pages::resend_verification)),
+    )
     .service(resource("/admin/audit").route(web::get().to(audit::pages::audit_page)))
-    .configure(organisations::pages::configure);
+    .configure(organisations::pages::configure)
+    .configure(crate::mail::pages::configure)
+    .configure(crate::worker::pages::configure);
 }
 
 /// A resource that answers 405 problem+json to methods it does not route.

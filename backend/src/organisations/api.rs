@@ -68,7 +68,7 @@ pub async fn register_provider(
             if let Some(replay) = idempotency::begin(tx, "registration", key, &body).await? {
                 return Ok(replay);
             }
-            let (organisation, user) = super::register_provider(tx, &input).await?;
+            let (organisation, user) = super::register_provider(tx, &state.mail, &input).await?;
             idempotency::finish(
                 tx,
                 "registration",
@@ -165,7 +165,7 @@ pub async fn update_user(
     let actor = &user.0;
     let view = conn
         .transaction::<_, Problem, _>(async move |tx| {
-            Ok(super::update_user(tx, actor, id, &changes).await?)
+            Ok(super::update_user(tx, &state.mail, actor, id, &changes).await?)
         })
         .await?;
     Ok(web::Json(view))

@@ -164,8 +164,10 @@ async fn check_districts(
 
 /// Registers a provider organisation and its first user (who gets the provider role).
 /// Call inside a transaction.
+/// The new user is sent a link to confirm their email address.
 pub async fn register_provider(
     tx: &mut AsyncPgConnection,
+    mail: &crate::mail::MailContext,
     input: &RegistrationInput,
 ) -> Result<(OrganisationView, UserView), OrganisationError> {
     let valid_org = rules::organisation(OrganisationKind::Provider, &input.organisation);
@@ -223,6 +225,15 @@ pub async fn register_provider(
     let user = queries::find_user(tx, user_id)
         .await?
         .ok_or(OrganisationError::NotFound)?;
+    crate::auth::account::send_verification(
+        tx,
+        mail,
+        user.id,
+        &user.email,
+        &user.name,
+        &view.organisation.legal_name,
+    )
+    .await?;
     Ok((view, user))
 }
 
@@ -290,8 +301,10 @@ pub struct UserChanges {
 }
 
 /// An administrator changes a user's name, role or active flag. Call inside a transaction.
+/// A change of role is emailed to the user.
 pub async fn update_user(
     tx: &mut AsyncPgConnection,
+    mail: &crate::mail::MailContext,
     actor: &AuthUser,
     id: Uuid,
     changes: &UserChanges,
@@ -341,6 +354,19 @@ pub async fn update_user(
             .set(users::sessions_valid_after.eq(diesel::dsl::now))
             .execute(tx)
             .await?;
+    }
+    if new_role != current.role && new_active {
+        let user: User = users::table
+            .find(id)
+            .select(User::as_select())
+            .first(tx)
+            .await?;
+        let change = format!(
+            "An administrator changed your role from {} to {}, and you were signed out so that the new role applies,",
+            current.role.label(),
+            new_role.label()
+        );
+        crate::auth::account::notify_account_changed(tx, mail, &user, &change).await?;
     }
     let action = match (current.active, new_active) {
         (true, false) => "user.deactivated",

@@ -38,6 +38,44 @@ crate::pg_enum! {
     }
 }
 
+crate::pg_enum! {
+    /// The market segments the council commissions (DOMAIN.md, "Service types").
+    pub enum ServiceType: diesel::sql_types::Text {
+        Residential => "residential",
+        ResidentialDementia => "residential_dementia",
+        Nursing => "nursing",
+        NursingDementia => "nursing_dementia",
+        Domiciliary => "domiciliary",
+        Reablement => "reablement",
+        SupportedLiving => "supported_living",
+        ExtraCare => "extra_care",
+        DayOpportunities => "day_opportunities",
+        ShortBreaks => "short_breaks",
+        SharedLives => "shared_lives",
+        ReplacementCare => "replacement_care",
+    }
+}
+
+impl ServiceType {
+    /// The name commissioners use.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceType::Residential => "Residential care",
+            ServiceType::ResidentialDementia => "Residential dementia care",
+            ServiceType::Nursing => "Nursing care",
+            ServiceType::NursingDementia => "Nursing dementia care",
+            ServiceType::Domiciliary => "Home care (domiciliary)",
+            ServiceType::Reablement => "Reablement",
+            ServiceType::SupportedLiving => "Supported living",
+            ServiceType::ExtraCare => "Extra care housing",
+            ServiceType::DayOpportunities => "Day opportunities",
+            ServiceType::ShortBreaks => "Short breaks",
+            ServiceType::SharedLives => "Shared lives",
+            ServiceType::ReplacementCare => "Replacement (respite) care",
+        }
+    }
+}
+
 impl Role {
     /// The role's name as people say it.
     pub fn label(self) -> &'static str {
@@ -166,6 +204,7 @@ pub struct User {
     pub sessions_valid_after: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A new user.

@@ -357,9 +357,10 @@ pub async fn register(
     };
     if errors.is_empty() {
         let mut conn = state.db().await?;
+        let mail = &state.mail;
         let result = conn
             .transaction::<_, OrganisationError, _>(async move |tx| {
-                super::register_provider(tx, &input).await
+                super::register_provider(tx, mail, &input).await
             })
             .await;
         match result {
@@ -829,9 +830,10 @@ pub async fn update_user(
     };
     let mut conn = state.db().await?;
     let actor = &user.0;
+    let mail = &state.mail;
     let result = conn
         .transaction::<_, OrganisationError, _>(async move |tx| {
-            super::update_user(tx, actor, id, &changes).await
+            super::update_user(tx, mail, actor, id, &changes).await
         })
         .await;
     match result {

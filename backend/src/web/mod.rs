@@ -14,7 +14,8 @@ use handlebars::Handlebars;
 use serde::Serialize;
 use std::sync::OnceLock;
 
-mod assets {
+/// The files `build.rs` embeds: page templates, static files and email templates.
+pub(crate) mod assets {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
 
@@ -114,12 +115,18 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
             ("/admin/users", "Users"),
             ("/admin/organisations", "Organisations"),
             ("/admin/audit", "Audit log"),
+            ("/admin/jobs", "Jobs"),
+            ("/admin/outbox", "Email"),
         ],
         Some(Role::Provider) => &[
             ("/dashboard", "Dashboard"),
             ("/organisation", "Your organisation"),
+            ("/account/notifications", "Email notifications"),
         ],
-        Some(_) => &[("/dashboard", "Dashboard")],
+        Some(_) => &[
+            ("/dashboard", "Dashboard"),
+            ("/account/notifications", "Email notifications"),
+        ],
     };
     items
         .iter()

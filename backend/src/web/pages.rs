@@ -51,6 +51,13 @@ struct Panel {
 struct Dashboard {
     heading: String,
     panels: Vec<Panel>,
+    verification_sent: bool,
+}
+
+/// `?verification=sent` after asking for a new confirmation link.
+#[derive(serde::Deserialize)]
+pub struct DashboardQuery {
+    verification: Option<String>,
 }
 
 /// GET /dashboard: what each role has to do. Until a capability exists, its panel says
@@ -59,6 +66,7 @@ pub async fn dashboard_page(
     _state: web::Data<AppState>,
     user: PageUser,
     csrf: CsrfToken,
+    query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
     let u = &user.0;
     let panels = match u.role {
@@ -72,6 +80,11 @@ pub async fn dashboard_page(
                 heading: "Organisations",
                 empty: "The council and the care providers registered with it.",
                 link: Some(("/admin/organisations", "Manage organisations")),
+            },
+            Panel {
+                heading: "Jobs and email",
+                empty: "Scheduled jobs with their next run and any failures, and every email the service has sent or is waiting to send.",
+                link: Some(("/admin/jobs", "View scheduled jobs")),
             },
             Panel {
                 heading: "Audit log",
@@ -120,6 +133,7 @@ pub async fn dashboard_page(
         Dashboard {
             heading: format!("{} dashboard", u.role.label()),
             panels,
+            verification_sent: query.verification.as_deref() == Some("sent"),
         },
         &csrf,
     ))

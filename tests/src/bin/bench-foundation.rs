@@ -7,10 +7,9 @@
 //! ```
 //!
 //! Uses `DATABASE_URL`'s server or the private cluster under `.data/test-postgres`, in a
-//! fresh database that it drops afterwards.
+//! fresh database that it drops afterwards (`tests::bench`).
 
 use backend::startup::Application;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,32 +22,12 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let (server_url, cluster) = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
-        Some(url) => (tests::with_database(&url, "postgres"), None),
-        None => {
-            let c =
-                backend::db::embedded::EmbeddedPostgres::start(&root.join(".data/test-postgres"))?;
-            (c.url.clone(), Some(c))
-        }
-    };
-    let database = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let database_url = tests::with_database(&server_url, &database);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        use diesel_async::RunQueryDsl;
-        let mut admin = AsyncPgConnection::establish(&server_url).await?;
-        diesel::sql_query(format!("CREATE DATABASE \"{database}\""))
-            .execute(&mut admin)
-            .await?;
-        backend::db::migrate(&database_url).await?;
-        let mut conn = AsyncPgConnection::establish(&database_url).await?;
-        backend::seed::demo(&mut conn).await?;
-        anyhow::Ok(())
-    })?;
+    let db = runtime.block_on(tests::bench::BenchDatabase::create())?;
+    let database_url = db.url.clone();
 
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -120,17 +99,7 @@ fn main() -> anyhow::Result<()> {
     println!("pgbench -S             clients={CLIENTS} duration={seconds}s tps={tps:.0}");
     println!("ratio app/pgbench = {:.2} (aim: >= 0.70)", app_rps / tps);
 
-    runtime.block_on(async {
-        use diesel_async::RunQueryDsl;
-        let mut admin = AsyncPgConnection::establish(&server_url).await?;
-        diesel::sql_query(format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
-            .execute(&mut admin)
-            .await?;
-        anyhow::Ok(())
-    })?;
-    if let Some(c) = cluster.filter(|c| c.started_here) {
-        c.stop()?;
-    }
+    runtime.block_on(db.drop_database())?;
     Ok(())
 }
 

@@ -8,3 +8,39 @@ async fn foundation_pages_pass_axe_and_work_by_keyboard() {
     let (ok, output) = browser::run("foundation.test.mjs", &app.address).await;
     assert!(ok, "browser tests failed:\n{output}");
 }
+
+#[actix_web::test]
+async fn account_email_and_job_pages_pass_axe() {
+    let app = spawn_app().await;
+    // A reset link, as the email would carry it.
+    let mut b = app.browser();
+    b.get("/forgot-password").await;
+    b.post(
+        "/forgot-password",
+        &[("email", "contracts@council.example")],
+        true,
+    )
+    .await;
+    let admin = app.token("admin@council.example").await;
+    let list = app.get("/api/v1/outbox", Some(&admin)).await.json();
+    let id = list["items"][0]["id"].to_string();
+    let detail = app
+        .get(&format!("/api/v1/outbox/{id}"), Some(&admin))
+        .await
+        .json();
+    let link = detail["text_body"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("/reset-password?token="))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (ok, output) = browser::run_with(
+        "accounts.test.mjs",
+        &app.address,
+        &[("RESET_LINK", &link), ("OUTBOX_ID", &id)],
+    )
+    .await;
+    assert!(ok, "browser tests failed:\n{output}");
+}

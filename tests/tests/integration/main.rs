@@ -1,8 +1,11 @@
 //! End-to-end tests through HTTP against real PostgreSQL. One binary (one link).
 
+mod accounts;
 mod audit;
 mod auth;
 mod browser;
+mod email;
 mod errors;
+mod jobs;
 mod organisations;
 mod pages;

@@ -1,0 +1,89 @@
+//! The outbox in the API (administrators).
+
+use super::{OutboxMessage, OutboxMessageDetail, OutboxStatus};
+use crate::auth::extract::ApiUser;
+use crate::http::AppState;
+use crate::http::pagination::{PageRequest, Paged};
+use crate::http::problem::Problem;
+use crate::http::routes::resource;
+use crate::organisations::model::Role;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Registers the outbox routes under `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/outbox").route(web::get().to(list_outbox)))
+        .service(resource("/outbox/{id}").route(web::get().to(get_outbox_message)))
+        .service(resource("/outbox/{id}/resend").route(web::post().to(resend_outbox_message)));
+}
+
+/// Outbox filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OutboxFilter {
+    /// pending, sending, sent or failed.
+    pub status: Option<OutboxStatus>,
+    /// Part of the recipient's address.
+    pub to: Option<String>,
+}
+
+/// Emails, newest first, with their delivery status.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "email", params(OutboxFilter, PageRequest),
+    responses((status = 200, body = Paged<OutboxMessage>), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    filter: web::Query<OutboxFilter>,
+    page: web::Query<PageRequest>,
+) -> Result<web::Json<Paged<OutboxMessage>>, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::list(&mut conn, filter.status, filter.to.as_deref(), *page).await?,
+    ))
+}
+
+/// One email with its rendered text and HTML parts.
+#[utoipa::path(get, path = "/api/v1/outbox/{id}", tag = "email",
+    responses((status = 200, body = OutboxMessageDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_outbox_message(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<OutboxMessageDetail>, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let mut conn = state.db().await?;
+    super::find(&mut conn, *id)
+        .await?
+        .map(web::Json)
+        .ok_or_else(|| Problem::not_found("Email"))
+}
+
+/// Send an email again (keeps its Message-ID).
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/resend", tag = "email",
+    responses((status = 202), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn resend_outbox_message(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let mut conn = state.db().await?;
+    let id = *id;
+    super::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("Email"))?;
+    if !super::resend(&mut conn, id).await? {
+        return Err(Problem::conflict(
+            "email-sending",
+            "This email is being sent right now; try again in a minute",
+        ));
+    }
+    crate::audit::record(
+        &mut conn,
+        &user.0.actor(),
+        crate::audit::Entry::new("email.resend", "outbox", id),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().finish())
+}

@@ -1,0 +1,390 @@
+//! Email through an outbox. A message is rendered from its templates
+//! (`frontend/emails/<name>/{subject.txt,body.txt,body.html}.hbs`, strict handlebars) and
+//! written as an `outbox` row in the same transaction as the change that causes it, so a
+//! rolled-back change sends nothing and a committed one is never lost. The [`sender`]
+//! delivers rows afterwards. Every email says why the reader got it; optional ones say how
+//! to stop them and carry `List-Unsubscribe` headers.
+
+pub mod api;
+pub mod pages;
+pub mod sender;
+pub mod unsubscribe;
+
+use crate::db::schema::{notification_opt_outs, outbox};
+use crate::http::pagination::{PageRequest, Paged};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::web::assets;
+
+crate::pg_enum! {
+    /// Where a message is on its way out.
+    pub enum OutboxStatus: crate::db::schema::sql_types::OutboxStatus {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+    }
+}
+
+crate::pg_enum! {
+    /// Notifications a reader may turn off. Security and account emails are not optional.
+    pub enum NotificationKind: diesel::sql_types::Text {
+        OpeningNotices => "opening_notices",
+        DeadlineReminders => "deadline_reminders",
+    }
+}
+
+impl NotificationKind {
+    /// How the preferences page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            NotificationKind::OpeningNotices => {
+                "Opening notices: when a dynamic purchasing system round or a tender opens"
+            }
+            NotificationKind::DeadlineReminders => {
+                "Reminders a few days before a deadline you are working to"
+            }
+        }
+    }
+}
+
+/// The email templates (one registry escaping HTML, one plain for the text parts and
+/// subjects). Like the page templates, they are embedded, immutable data.
+fn registries() -> &'static (Handlebars<'static>, Handlebars<'static>) {
+    static REGISTRIES: OnceLock<(Handlebars<'static>, Handlebars<'static>)> = OnceLock::new();
+    REGISTRIES.get_or_init(|| {
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut text = Handlebars::new();
+        text.set_strict_mode(true);
+        text.register_escape_fn(handlebars::no_escape);
+        for (path, bytes) in assets::EMAIL_TEMPLATES {
+            let source = std::str::from_utf8(bytes).expect("email templates are UTF-8");
+            let Some(name) = path.strip_suffix(".hbs") else {
+                continue;
+            };
+            let result = match name {
+                "_layout.html" => html.register_partial("layout_html", source),
+                "_layout.txt" => text.register_partial("layout_txt", source),
+                n if n.ends_with(".html") => html.register_template_string(n, source),
+                n => text.register_template_string(n, source.trim_end()),
+            };
+            if let Err(e) = result {
+                panic!("email template {path} does not compile: {e}");
+            }
+        }
+        (html, text)
+    })
+}
+
+/// The names of every email template (folders under `frontend/emails`).
+pub fn template_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = assets::EMAIL_TEMPLATES
+        .iter()
+        .filter_map(|(p, _)| p.split_once('/').map(|(dir, _)| dir))
+        .collect();
+    names.dedup();
+    names
+}
+
+/// A message to send: which template, to whom, why, and the template's data.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub template: &'static str,
+    pub to_address: String,
+    pub to_name: String,
+    pub user_id: Option<Uuid>,
+    /// One sentence saying why the reader got this email.
+    pub reason: String,
+    /// Set for notifications the reader may stop.
+    pub optional_kind: Option<NotificationKind>,
+    pub data: serde_json::Value,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What templates see besides the email's own data.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub public_url: String,
+    pub unsubscribe_key: Vec<u8>,
+}
+
+impl MailContext {
+    /// From the settings: the public URL, and an unsubscribe-link key derived from the token
+    /// signing key (so there is no extra secret to configure).
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(settings.tokens.signing_key.expose())
+            .expect("any key length");
+        mac.update(b"commissioning unsubscribe links");
+        Self {
+            public_url: settings.public_url.clone(),
+            unsubscribe_key: mac.finalize().into_bytes().to_vec(),
+        }
+    }
+}
+
+/// Renders an email's subject and both parts.
+pub fn render(context: &MailContext, email: &Email) -> anyhow::Result<Rendered> {
+    let (html, text) = registries();
+    let mut data = match &email.data {
+        serde_json::Value::Object(map) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    data.insert("service_name".into(), crate::web::SERVICE_NAME.into());
+    data.insert("public_url".into(), context.public_url.clone().into());
+    data.insert("recipient_name".into(), email.to_name.clone().into());
+    data.insert("reason".into(), email.reason.clone().into());
+    data.insert(
+        "preferences_url".into(),
+        format!("{}/account/notifications", context.public_url).into(),
+    );
+    let unsubscribe = match (email.optional_kind, email.user_id) {
+        (Some(kind), Some(user)) => {
+            serde_json::Value::String(unsubscribe::url(context, user, kind))
+        }
+        _ => serde_json::Value::Null,
+    };
+    data.insert("unsubscribe_url".into(), unsubscribe);
+    let subject = text
+        .render(&format!("{}/subject.txt", email.template), &data)?
+        .trim()
+        .to_string();
+    data.insert("subject".into(), subject.clone().into());
+    Ok(Rendered {
+        text: text.render(&format!("{}/body.txt", email.template), &data)?,
+        html: html.render(&format!("{}/body.html", email.template), &data)?,
+        subject,
+    })
+}
+
+/// Renders and writes an email on the caller's connection (inside its transaction).
+/// Returns `None` without writing when the reader has turned this kind of email off.
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    context: &MailContext,
+    email: Email,
+) -> anyhow::Result<Option<i64>> {
+    if let (Some(kind), Some(user)) = (email.optional_kind, email.user_id) {
+        let opted_out: bool = diesel::select(diesel::dsl::exists(
+            notification_opt_outs::table
+                .filter(notification_opt_outs::user_id.eq(user))
+                .filter(notification_opt_outs::kind.eq(kind.as_str())),
+        ))
+        .get_result(conn)
+        .await?;
+        if opted_out {
+            return Ok(None);
+        }
+    }
+    let rendered = render(context, &email)?;
+    let host = context
+        .public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost")
+        .to_string();
+    let message_id = format!("<{}@{host}>", Uuid::new_v4());
+    let id = diesel::insert_into(outbox::table)
+        .values((
+            outbox::template.eq(email.template),
+            outbox::to_address.eq(&email.to_address),
+            outbox::to_name.eq(&email.to_name),
+            outbox::user_id.eq(email.user_id),
+            outbox::subject.eq(&rendered.subject),
+            outbox::text_body.eq(&rendered.text),
+            outbox::html_body.eq(&rendered.html),
+            outbox::reason.eq(&email.reason),
+            outbox::optional_kind.eq(email.optional_kind.map(|k| k.as_str())),
+            outbox::message_id.eq(&message_id),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)
+        .await?;
+    Ok(Some(id))
+}
+
+/// One outbox row as administrators see it.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub template: String,
+    pub to_address: String,
+    pub to_name: String,
+    pub subject: String,
+    pub reason: String,
+    pub optional_kind: Option<String>,
+    pub message_id: String,
+    pub status: OutboxStatus,
+    pub attempts: i32,
+    pub run_after: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message with its rendered parts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxMessageDetail {
+    #[serde(flatten)]
+    pub message: OutboxMessage,
+    pub text_body: String,
+    pub html_body: String,
+}
+
+/// A page of the outbox, newest first, optionally of one status or recipient.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<OutboxStatus>,
+    to: Option<&str>,
+    page: PageRequest,
+) -> QueryResult<Paged<OutboxMessage>> {
+    let query = || {
+        let mut q = outbox::table.into_boxed();
+        if let Some(status) = status {
+            q = q.filter(outbox::status.eq(status));
+        }
+        if let Some(to) = to.map(str::trim).filter(|t| !t.is_empty()) {
+            q = q.filter(
+                outbox::to_address.ilike(format!("%{}%", crate::http::pagination::escape_like(to))),
+            );
+        }
+        q
+    };
+    let total = query().count().get_result(conn).await?;
+    let items = query()
+        .order(outbox::id.desc())
+        .limit(page.limit())
+        .offset(page.offset())
+        .select(OutboxMessage::as_select())
+        .load(conn)
+        .await?;
+    Ok(Paged::new(items, total, page))
+}
+
+/// One message with its parts.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<OutboxMessageDetail>> {
+    outbox::table
+        .find(id)
+        .select((
+            OutboxMessage::as_select(),
+            outbox::text_body,
+            outbox::html_body,
+        ))
+        .first::<(OutboxMessage, String, String)>(conn)
+        .await
+        .optional()
+        .map(|row| {
+            row.map(|(message, text_body, html_body)| OutboxMessageDetail {
+                message,
+                text_body,
+                html_body,
+            })
+        })
+}
+
+/// Sends a failed (or sent) message again: back to pending, attempts reset. The
+/// `Message-ID` stays, so a reader's mail client can tell it is the same message.
+pub async fn resend(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.ne(OutboxStatus::Sending)),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Pending),
+        outbox::attempts.eq(0),
+        outbox::run_after.eq(diesel::dsl::now),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> MailContext {
+        MailContext {
+            public_url: "https://care.example".into(),
+            unsubscribe_key: b"k".repeat(32),
+        }
+    }
+
+    #[test]
+    fn every_template_renders_with_its_reason_and_both_parts() {
+        let data = serde_json::json!({
+            "link": "https://care.example/x?token=abc&y=1", "organisation_name": "Bright <Care>",
+            "valid_hours": 48, "change": "Your password was changed", "when": "1 Jan 2026 09:00",
+            "reset_link": "https://care.example/forgot-password",
+        });
+        for template in template_names() {
+            let template: &'static str = Box::leak(template.to_string().into_boxed_str());
+            let email = Email {
+                template,
+                to_address: "a@b.example".into(),
+                to_name: "Ann".into(),
+                user_id: Some(Uuid::nil()),
+                reason: "You got this because you asked for it.".into(),
+                optional_kind: None,
+                data: data.clone(),
+            };
+            let r = render(&context(), &email).unwrap_or_else(|e| panic!("{template}: {e}"));
+            assert!(
+                !r.subject.is_empty() && !r.subject.contains('\n'),
+                "{template}"
+            );
+            assert!(
+                r.text.contains("You got this because you asked for it."),
+                "{template}"
+            );
+            assert!(
+                r.html.contains("You got this because you asked for it."),
+                "{template}"
+            );
+            assert!(
+                !r.text.contains("&amp;"),
+                "text parts are not HTML-escaped: {template}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_parts_escape_data() {
+        let email = Email {
+            template: "verify_email",
+            to_address: "a@b.example".into(),
+            to_name: "<script>".into(),
+            user_id: None,
+            reason: "r".into(),
+            optional_kind: None,
+            data: serde_json::json!({"link": "https://x", "organisation_name": "A & B", "valid_hours": 1}),
+        };
+        let r = render(&context(), &email).unwrap();
+        assert!(r.html.contains("&lt;script&gt;") && !r.html.contains("<script>"));
+        assert!(r.text.contains("Dear <script>,"));
+    }
+}

@@ -1,0 +1,81 @@
+//! Scheduled jobs in the API (administrators).
+
+use crate::auth::extract::ApiUser;
+use crate::http::AppState;
+use crate::http::problem::Problem;
+use crate::http::routes::resource;
+use crate::organisations::model::Role;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Registers the job routes under `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/jobs").route(web::get().to(list_jobs)))
+        .service(resource("/jobs/runs").route(web::get().to(list_job_runs)))
+        .service(resource("/jobs/{name}/runs").route(web::post().to(run_job_now)));
+}
+
+/// Every job with its schedule, next tick, last run and failure count.
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
+    responses((status = 200, description = "Jobs"), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub async fn list_jobs(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    Ok(HttpResponse::Ok().json(state.jobs.status().await?))
+}
+
+/// Run filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RunFilter {
+    /// A job's name.
+    pub job: Option<String>,
+    /// pending, running, succeeded or failed.
+    pub status: Option<String>,
+    /// At most this many (1 to 500, default 50).
+    pub limit: Option<i64>,
+}
+
+/// Recent runs, newest first.
+#[utoipa::path(get, path = "/api/v1/jobs/runs", tag = "jobs", params(RunFilter),
+    responses((status = 200, description = "Runs"), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub async fn list_job_runs(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    filter: web::Query<RunFilter>,
+) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| ["pending", "running", "succeeded", "failed"].contains(s));
+    Ok(HttpResponse::Ok().json(
+        state
+            .jobs
+            .recent_runs(filter.job.as_deref(), status, filter.limit.unwrap_or(50))
+            .await?,
+    ))
+}
+
+/// Ask for a run of a job as soon as a worker is free.
+#[utoipa::path(post, path = "/api/v1/jobs/{name}/runs", tag = "jobs",
+    responses((status = 202, description = "Queued"), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn run_job_now(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    user.0.require(&[Role::Admin])?;
+    if state.jobs.registry().find(&name).is_none() {
+        return Err(Problem::not_found("Job"));
+    }
+    let id = state.jobs.enqueue_now(&name).await?;
+    let mut conn = state.db().await?;
+    crate::audit::record(
+        &mut conn,
+        &user.0.actor(),
+        crate::audit::Entry::new("job.run_requested", "job_run", id)
+            .with_details(serde_json::json!({"job": name.as_str()})),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({"run_id": id})))
+}

@@ -1,0 +1,87 @@
+//! The application's scheduled jobs and background workers: the registry of concrete jobs
+//! (run by the generic `jobs` crate), and starting the job runner and the email sender
+//! beside the web server (or alone, with `commissioning jobs worker`).
+
+pub mod api;
+pub mod housekeeping;
+pub mod pages;
+
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::mail::MailContext;
+use ::jobs::{Clock, Job, Registry, Runner, SystemClock};
+use std::sync::Arc;
+
+/// What every job handler gets.
+#[derive(Clone)]
+pub struct JobContext {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub mail: MailContext,
+}
+
+/// Every scheduled job of the platform. Later capabilities add theirs here.
+pub fn registry() -> Registry<JobContext> {
+    Registry::default().with(
+        Job::new(
+            housekeeping::NAME,
+            "Deletes expired sign-in and email tokens, old idempotency keys, and old job runs and sent emails",
+            "0 15 3 * * *",
+            housekeeping::run,
+        )
+        .expect("the housekeeping schedule is valid"),
+    )
+}
+
+/// This process's name in `job_runs.worker`.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Builds the job runner over the real clock.
+pub fn runner(pool: DbPool, settings: Arc<Settings>, mail: MailContext) -> Runner<JobContext> {
+    runner_with_clock(pool, settings, mail, Arc::new(SystemClock))
+}
+
+/// Builds the job runner over a given clock (tests drive time with `ManualClock`).
+pub fn runner_with_clock(
+    pool: DbPool,
+    settings: Arc<Settings>,
+    mail: MailContext,
+    clock: Arc<dyn Clock>,
+) -> Runner<JobContext> {
+    let context = JobContext {
+        pool: pool.clone(),
+        settings,
+        mail,
+    };
+    Runner::new(pool, Arc::new(registry()), context, clock, worker_name())
+}
+
+/// Starts the job runner and the email sender as tasks; they stop when `shutdown` turns
+/// true, finishing (or giving back) what they hold.
+pub fn spawn(
+    state: &crate::http::AppState,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let runner = state.jobs.clone();
+    let jobs_shutdown = shutdown.clone();
+    let sender = crate::mail::sender::Sender::new(
+        state.pool.clone(),
+        crate::mail::sender::Transport::from_settings(&state.settings.mail)?,
+        state
+            .settings
+            .mail
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM is not a valid address: {e}"))?,
+        state.mail.clone(),
+    );
+    Ok(vec![
+        tokio::spawn(async move { runner.run_until_shutdown(jobs_shutdown).await }),
+        tokio::spawn(async move { sender.run_until_shutdown(shutdown).await }),
+    ])
+}

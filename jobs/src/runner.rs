@@ -1,0 +1,695 @@
+//! Registering jobs, scheduling their ticks and running them.
+
+use crate::clock::Clock;
+use crate::schedule::{CatchUp, Schedule};
+use anyhow::{Context, bail};
+use chrono::{DateTime, Duration, Utc};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::{OptionalExtension, QueryableByName};
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What a handler is told about the run it performs.
+#[derive(Debug, Clone)]
+pub struct Tick {
+    /// The scheduled instant this run is for (or the `--at` instant of a manual run).
+    pub at: DateTime<Utc>,
+    pub run_id: i64,
+    /// 1 for the first try.
+    pub attempt: i32,
+    pub manual: bool,
+}
+
+type Handler<C> = Arc<dyn Fn(C, Tick) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// A named job: when it runs and what it does.
+pub struct Job<C> {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub schedule: Schedule,
+    pub catch_up: CatchUp,
+    pub max_attempts: i32,
+    handler: Handler<C>,
+}
+
+impl<C> Job<C> {
+    /// A job on a cron schedule in `Europe/London`, caught up once, tried up to 5 times.
+    pub fn new<F, Fut>(
+        name: &'static str,
+        description: &'static str,
+        cron: &str,
+        handler: F,
+    ) -> anyhow::Result<Self>
+    where
+        F: Fn(C, Tick) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        Ok(Self {
+            name,
+            description,
+            schedule: Schedule::parse(cron, chrono_tz::Europe::London)?,
+            catch_up: CatchUp::Once,
+            max_attempts: 5,
+            handler: Arc::new(move |c, t| Box::pin(handler(c, t))),
+        })
+    }
+
+    /// Sets the catch-up rule.
+    pub fn catch_up(mut self, catch_up: CatchUp) -> Self {
+        self.catch_up = catch_up;
+        self
+    }
+
+    /// Sets how many times a run is tried before it stays failed.
+    pub fn max_attempts(mut self, n: i32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+}
+
+/// The jobs an application runs.
+pub struct Registry<C> {
+    jobs: Vec<Job<C>>,
+}
+
+impl<C> Default for Registry<C> {
+    fn default() -> Self {
+        Self { jobs: Vec::new() }
+    }
+}
+
+impl<C> Registry<C> {
+    /// Adds a job; names must be unique.
+    pub fn with(mut self, job: Job<C>) -> Self {
+        assert!(
+            self.find(job.name).is_none(),
+            "job {} registered twice",
+            job.name
+        );
+        self.jobs.push(job);
+        self
+    }
+
+    /// A job by name.
+    pub fn find(&self, name: &str) -> Option<&Job<C>> {
+        self.jobs.iter().find(|j| j.name == name)
+    }
+
+    /// Every job, in registration order.
+    pub fn jobs(&self) -> &[Job<C>] {
+        &self.jobs
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    Succeeded,
+    /// Failed, and will be tried again after `retry_at`.
+    Retrying {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// Failed on its last allowed attempt; stays failed.
+    Failed {
+        error: String,
+    },
+    /// Given back unfinished (shutting down); another worker will run it.
+    Released,
+}
+
+/// A row of `job_runs`, for status pages.
+#[derive(Debug, Clone, QueryableByName, Serialize)]
+pub struct RunRecord {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub job: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub tick: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub manual: bool,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub run_after: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_error: Option<String>,
+}
+
+const RUN_COLUMNS: &str = "id, job, tick, manual, status::text AS status, attempts, max_attempts, run_after, started_at, finished_at, last_error";
+
+/// A job's schedule and recent history, for `jobs list` and the admin page.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobStatus {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub schedule: String,
+    pub time_zone: String,
+    pub next_tick: Option<DateTime<Utc>>,
+    pub last_run: Option<RunRecord>,
+    pub failures: i64,
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    job: String,
+    #[diesel(sql_type = Timestamptz)]
+    tick: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    manual: bool,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Integer)]
+    max_attempts: i32,
+}
+
+#[derive(QueryableByName)]
+struct LastTick {
+    #[diesel(sql_type = Timestamptz)]
+    last_tick: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Schedules and runs the registered jobs with an application context `C`.
+pub struct Runner<C> {
+    pool: Pool<AsyncPgConnection>,
+    registry: Arc<Registry<C>>,
+    context: C,
+    clock: Arc<dyn Clock>,
+    worker: String,
+    /// How long a claimed run is ours without a heartbeat.
+    pub lease: Duration,
+    /// How long to wait between looks for due work when idle.
+    pub poll: std::time::Duration,
+    /// How long a run may take to finish after shutdown is asked for.
+    pub grace: std::time::Duration,
+}
+
+impl<C: Clone + Send + Sync + 'static> Runner<C> {
+    /// A runner; `worker` names this process in `job_runs.worker` (host and pid, say).
+    pub fn new(
+        pool: Pool<AsyncPgConnection>,
+        registry: Arc<Registry<C>>,
+        context: C,
+        clock: Arc<dyn Clock>,
+        worker: String,
+    ) -> Self {
+        Self {
+            pool,
+            registry,
+            context,
+            clock,
+            worker,
+            lease: Duration::minutes(5),
+            poll: std::time::Duration::from_secs(1),
+            grace: std::time::Duration::from_secs(20),
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry<C> {
+        &self.registry
+    }
+
+    async fn conn(
+        &self,
+    ) -> anyhow::Result<diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>> {
+        self.pool.get().await.context("jobs: database pool")
+    }
+
+    /// Inserts a run for every due tick of every job (by each job's catch-up rule) and
+    /// returns how many were new. Safe to call from any number of instances at once.
+    pub async fn schedule_due(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let mut created = 0;
+        let mut conn = self.conn().await?;
+        for job in self.registry.jobs() {
+            let (name, schedule, catch_up, max_attempts) = (
+                job.name,
+                job.schedule.clone(),
+                job.catch_up,
+                job.max_attempts,
+            );
+            created += conn
+                .transaction::<usize, anyhow::Error, _>(async move |tx| {
+                    // First sight of a job: its history starts now (no runs for the past).
+                    diesel::sql_query("INSERT INTO job_schedules (job, last_tick) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind::<Text, _>(name)
+                        .bind::<Timestamptz, _>(now)
+                        .execute(tx)
+                        .await?;
+                    let last = diesel::sql_query("SELECT last_tick FROM job_schedules WHERE job = $1 FOR UPDATE")
+                        .bind::<Text, _>(name)
+                        .get_result::<LastTick>(tx)
+                        .await?
+                        .last_tick;
+                    let due = schedule.due(last, now, catch_up);
+                    let mut created = 0;
+                    for tick in &due {
+                        created += diesel::sql_query(
+                            "INSERT INTO job_runs (job, tick, max_attempts, run_after) VALUES ($1, $2, $3, $2) ON CONFLICT (job, tick) DO NOTHING",
+                        )
+                        .bind::<Text, _>(name)
+                        .bind::<Timestamptz, _>(tick)
+                        .bind::<Integer, _>(max_attempts)
+                        .execute(tx)
+                        .await?;
+                    }
+                    // Remember the last tick considered, even when catch-up ran only one.
+                    if let Some(newest) = schedule.latest_between(last, now) {
+                        diesel::sql_query("UPDATE job_schedules SET last_tick = $2 WHERE job = $1")
+                            .bind::<Text, _>(name)
+                            .bind::<Timestamptz, _>(newest)
+                            .execute(tx)
+                            .await?;
+                    }
+                    Ok(created)
+                })
+                .await?;
+        }
+        Ok(created)
+    }
+
+    /// Claims one runnable run (pending and due, or running with an expired lease).
+    async fn claim(&self) -> anyhow::Result<Option<Claimed>> {
+        let now = self.clock.now();
+        let mut conn = self.conn().await?;
+        let claimed = diesel::sql_query(
+            "UPDATE job_runs r SET status = 'running', attempts = r.attempts + 1, worker = $2, \
+             lease_until = $3, started_at = $1, last_error = CASE WHEN r.status = 'running' \
+             THEN 'the worker running it stopped before finishing' ELSE r.last_error END \
+             WHERE r.id = (SELECT id FROM job_runs \
+                 WHERE (status = 'pending' AND run_after <= $1) OR (status = 'running' AND lease_until < $1) \
+                 ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING r.id, r.job, r.tick, r.manual, r.attempts, r.max_attempts",
+        )
+        .bind::<Timestamptz, _>(now)
+        .bind::<Text, _>(&self.worker)
+        .bind::<Timestamptz, _>(now + self.lease)
+        .get_result::<Claimed>(&mut conn)
+        .await
+        .optional()?;
+        Ok(claimed)
+    }
+
+    /// Claims and runs one due run; `None` when nothing is due.
+    pub async fn run_next(&self) -> anyhow::Result<Option<(i64, Outcome)>> {
+        self.run_next_until(futures_util::future::pending()).await
+    }
+
+    /// As [`Runner::run_next`], giving the run back if `stop` completes and the handler does
+    /// not finish within the grace period.
+    async fn run_next_until(
+        &self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<Option<(i64, Outcome)>> {
+        let Some(claimed) = self.claim().await? else {
+            return Ok(None);
+        };
+        let id = claimed.id;
+        if claimed.attempts > claimed.max_attempts {
+            // Its worker died on the last allowed attempt.
+            self.finish(
+                id,
+                Outcome::Failed {
+                    error: "the worker stopped during the last allowed attempt".into(),
+                },
+                claimed.attempts,
+            )
+            .await?;
+            return Ok(Some((
+                id,
+                Outcome::Failed {
+                    error: "the worker stopped during the last allowed attempt".into(),
+                },
+            )));
+        }
+        let Some(job) = self.registry.find(&claimed.job) else {
+            let outcome = Outcome::Failed {
+                error: format!("no job called {:?} is registered", claimed.job),
+            };
+            self.finish(id, outcome.clone(), claimed.max_attempts)
+                .await?;
+            return Ok(Some((id, outcome)));
+        };
+        let tick = Tick {
+            at: claimed.tick,
+            run_id: id,
+            attempt: claimed.attempts,
+            manual: claimed.manual,
+        };
+        let work = (job.handler)(self.context.clone(), tick);
+        let outcome = self
+            .drive(id, work, stop, claimed.attempts, claimed.max_attempts)
+            .await?;
+        self.finish(id, outcome.clone(), claimed.attempts).await?;
+        Ok(Some((id, outcome)))
+    }
+
+    /// Runs the handler while renewing the lease; on `stop`, allows the grace period.
+    async fn drive(
+        &self,
+        id: i64,
+        work: BoxFuture<'static, anyhow::Result<()>>,
+        stop: impl std::future::Future<Output = ()>,
+        attempt: i32,
+        max_attempts: i32,
+    ) -> anyhow::Result<Outcome> {
+        let mut work = std::pin::pin!(work);
+        let mut stop = std::pin::pin!(stop);
+        let heartbeat_every = (self.lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(60));
+        let mut stopping_since: Option<tokio::time::Instant> = None;
+        loop {
+            let deadline = match stopping_since {
+                Some(since) => since + self.grace,
+                None => tokio::time::Instant::now() + heartbeat_every,
+            };
+            tokio::select! {
+                result = &mut work => {
+                    return Ok(match result {
+                        Ok(()) => Outcome::Succeeded,
+                        Err(error) => {
+                            let error = format!("{error:#}");
+                            if attempt < max_attempts {
+                                Outcome::Retrying { error, retry_at: self.clock.now() + backoff(attempt) }
+                            } else {
+                                Outcome::Failed { error }
+                            }
+                        }
+                    });
+                }
+                _ = &mut stop, if stopping_since.is_none() => {
+                    stopping_since = Some(tokio::time::Instant::now());
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    if stopping_since.is_some() {
+                        return Ok(Outcome::Released);
+                    }
+                    self.heartbeat(id).await?;
+                }
+            }
+        }
+    }
+
+    async fn heartbeat(&self, id: i64) -> anyhow::Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("UPDATE job_runs SET lease_until = $3 WHERE id = $1 AND worker = $2 AND status = 'running'")
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(&self.worker)
+            .bind::<Timestamptz, _>(self.clock.now() + self.lease)
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish(&self, id: i64, outcome: Outcome, attempts: i32) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let mut conn = self.conn().await?;
+        match &outcome {
+            Outcome::Succeeded => {
+                diesel::sql_query("UPDATE job_runs SET status = 'succeeded', finished_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1")
+                    .bind::<BigInt, _>(id)
+                    .bind::<Timestamptz, _>(now)
+                    .execute(&mut conn)
+                    .await?
+            }
+            Outcome::Retrying { error, retry_at } => {
+                diesel::sql_query("UPDATE job_runs SET status = 'pending', run_after = $2, last_error = $3, lease_until = NULL, worker = NULL WHERE id = $1")
+                    .bind::<BigInt, _>(id)
+                    .bind::<Timestamptz, _>(*retry_at)
+                    .bind::<Text, _>(error)
+                    .execute(&mut conn)
+                    .await?
+            }
+            Outcome::Failed { error } => {
+                diesel::sql_query(
+                    "UPDATE job_runs SET status = 'failed', finished_at = $2, last_error = $3, lease_until = NULL, attempts = GREATEST(attempts, $4) WHERE id = $1",
+                )
+                .bind::<BigInt, _>(id)
+                .bind::<Timestamptz, _>(now)
+                .bind::<Text, _>(error)
+                .bind::<Integer, _>(attempts)
+                .execute(&mut conn)
+                .await?
+            }
+            Outcome::Released => {
+                diesel::sql_query("UPDATE job_runs SET status = 'pending', attempts = attempts - 1, worker = NULL, lease_until = NULL WHERE id = $1")
+                    .bind::<BigInt, _>(id)
+                    .execute(&mut conn)
+                    .await?
+            }
+        };
+        match &outcome {
+            Outcome::Succeeded => tracing::info!(run = id, "job run succeeded"),
+            Outcome::Retrying { error, retry_at } => {
+                tracing::warn!(run = id, %error, %retry_at, "job run failed; will retry")
+            }
+            Outcome::Failed { error } => {
+                tracing::error!(run = id, %error, "job run failed for good")
+            }
+            Outcome::Released => tracing::info!(run = id, "job run released at shutdown"),
+        }
+        Ok(())
+    }
+
+    /// Runs everything due now until nothing is left (schedules first). For tests and
+    /// `jobs run`; returns the outcomes in order.
+    pub async fn run_pending(&self) -> anyhow::Result<Vec<(i64, Outcome)>> {
+        self.schedule_due().await?;
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.run_next().await? {
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs a job now, as if at `at` (a manual run). Refuses when a run for that job and
+    /// instant already succeeded; a failed one is tried again.
+    pub async fn run_now(&self, name: &str, at: DateTime<Utc>) -> anyhow::Result<(i64, Outcome)> {
+        let job = self
+            .registry
+            .find(name)
+            .with_context(|| format!("no job called {name:?}; see `commissioning jobs list`"))?;
+        let mut conn = self.conn().await?;
+        let existing = diesel::sql_query(format!(
+            "SELECT {RUN_COLUMNS} FROM job_runs WHERE job = $1 AND tick = $2"
+        ))
+        .bind::<Text, _>(name)
+        .bind::<Timestamptz, _>(at)
+        .get_result::<RunRecord>(&mut conn)
+        .await
+        .optional()?;
+        let id = match existing {
+            Some(run) if run.status == "succeeded" || run.status == "running" => {
+                bail!(
+                    "{name} already has a run for {at} (run {}, {})",
+                    run.id,
+                    run.status
+                )
+            }
+            Some(run) => {
+                diesel::sql_query("UPDATE job_runs SET status = 'pending', attempts = 0, run_after = $2, manual = true WHERE id = $1")
+                    .bind::<BigInt, _>(run.id)
+                    .bind::<Timestamptz, _>(self.clock.now())
+                    .execute(&mut conn)
+                    .await?;
+                run.id
+            }
+            None => {
+                #[derive(QueryableByName)]
+                struct Id {
+                    #[diesel(sql_type = BigInt)]
+                    id: i64,
+                }
+                diesel::sql_query("INSERT INTO job_runs (job, tick, manual, max_attempts, run_after) VALUES ($1, $2, true, $3, $4) RETURNING id")
+                    .bind::<Text, _>(name)
+                    .bind::<Timestamptz, _>(at)
+                    .bind::<Integer, _>(job.max_attempts)
+                    .bind::<Timestamptz, _>(self.clock.now())
+                    .get_result::<Id>(&mut conn)
+                    .await?
+                    .id
+            }
+        };
+        drop(conn);
+        // Run this one now, in this process, unless another worker got it first.
+        let claimed = {
+            let mut conn = self.conn().await?;
+            diesel::sql_query(
+                "UPDATE job_runs SET status = 'running', attempts = attempts + 1, worker = $2, lease_until = $3, started_at = $4 \
+                 WHERE id = $1 AND status = 'pending' RETURNING id, job, tick, manual, attempts, max_attempts",
+            )
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(&self.worker)
+            .bind::<Timestamptz, _>(self.clock.now() + self.lease)
+            .bind::<Timestamptz, _>(self.clock.now())
+            .get_result::<Claimed>(&mut conn)
+            .await
+            .optional()?
+        };
+        let Some(claimed) = claimed else {
+            bail!("run {id} was taken by another worker")
+        };
+        let tick = Tick {
+            at: claimed.tick,
+            run_id: id,
+            attempt: claimed.attempts,
+            manual: true,
+        };
+        let work = (job.handler)(self.context.clone(), tick);
+        let outcome = self
+            .drive(
+                id,
+                work,
+                futures_util::future::pending(),
+                claimed.attempts,
+                claimed.max_attempts,
+            )
+            .await?;
+        self.finish(id, outcome.clone(), claimed.attempts).await?;
+        Ok((id, outcome))
+    }
+
+    /// Asks for a run of `name` as soon as a worker is free (the admin's "run now").
+    pub async fn enqueue_now(&self, name: &str) -> anyhow::Result<i64> {
+        let job = self
+            .registry
+            .find(name)
+            .with_context(|| format!("no job called {name:?}"))?;
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let now = self.clock.now();
+        let mut conn = self.conn().await?;
+        Ok(diesel::sql_query("INSERT INTO job_runs (job, tick, manual, max_attempts, run_after) VALUES ($1, $2, true, $3, $2) RETURNING id")
+            .bind::<Text, _>(name)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Integer, _>(job.max_attempts)
+            .get_result::<Id>(&mut conn)
+            .await?
+            .id)
+    }
+
+    /// Every job with its next tick, last run and count of failed runs.
+    pub async fn status(&self) -> anyhow::Result<Vec<JobStatus>> {
+        let now = self.clock.now();
+        let mut conn = self.conn().await?;
+        let mut out = Vec::new();
+        for job in self.registry.jobs() {
+            let last_run = diesel::sql_query(format!("SELECT {RUN_COLUMNS} FROM job_runs WHERE job = $1 ORDER BY COALESCE(started_at, run_after) DESC, id DESC LIMIT 1"))
+                .bind::<Text, _>(job.name)
+                .get_result::<RunRecord>(&mut conn)
+                .await
+                .optional()?;
+            let failures = diesel::sql_query(
+                "SELECT count(*) AS n FROM job_runs WHERE job = $1 AND status = 'failed'",
+            )
+            .bind::<Text, _>(job.name)
+            .get_result::<Count>(&mut conn)
+            .await?
+            .n;
+            out.push(JobStatus {
+                name: job.name,
+                description: job.description,
+                schedule: job.schedule.expression().to_string(),
+                time_zone: job.schedule.zone().to_string(),
+                next_tick: job.schedule.next_after(now),
+                last_run,
+                failures,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Recent runs, newest first, optionally of one job or one status.
+    pub async fn recent_runs(
+        &self,
+        job: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<RunRecord>> {
+        let mut conn = self.conn().await?;
+        Ok(diesel::sql_query(format!(
+            "SELECT {RUN_COLUMNS} FROM job_runs WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status::text = $2) \
+             ORDER BY id DESC LIMIT $3"
+        ))
+        .bind::<Nullable<Text>, _>(job)
+        .bind::<Nullable<Text>, _>(status)
+        .bind::<BigInt, _>(limit.clamp(1, 500))
+        .load::<RunRecord>(&mut conn)
+        .await?)
+    }
+
+    /// Schedules and runs jobs until `shutdown` turns true; a run in progress then has the
+    /// grace period to finish, or is given back for another worker.
+    pub async fn run_until_shutdown(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if let Err(e) = self.schedule_due().await {
+                tracing::error!(error = %format!("{e:#}"), "scheduling jobs");
+            }
+            loop {
+                let mut watch = shutdown.clone();
+                let stop = async move {
+                    let _ = watch.wait_for(|stop| *stop).await;
+                };
+                match self.run_next_until(stop).await {
+                    Ok(Some(_)) if !*shutdown.borrow() => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "running a job");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// Wait before retry `attempt` (1-based): 30 s, 1 min, 2 min, … capped at an hour.
+pub fn backoff(attempt: i32) -> Duration {
+    let exponent = (attempt.max(1) - 1).min(7) as u32;
+    Duration::seconds(30 * 2_i64.pow(exponent)).min(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(super::backoff(1).num_seconds(), 30);
+        assert_eq!(super::backoff(2).num_seconds(), 60);
+        assert_eq!(super::backoff(4).num_seconds(), 240);
+        assert_eq!(super::backoff(50).num_seconds(), 3600);
+    }
+}

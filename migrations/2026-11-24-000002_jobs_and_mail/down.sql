@@ -1,0 +1,10 @@
+DROP TABLE notification_service_types;
+DROP TABLE notification_opt_outs;
+DROP TABLE account_tokens;
+DROP TYPE account_token_purpose;
+ALTER TABLE users DROP COLUMN email_verified_at;
+DROP TABLE outbox;
+DROP TYPE outbox_status;
+DROP TABLE job_runs;
+DROP TABLE job_schedules;
+DROP TYPE job_run_status;
