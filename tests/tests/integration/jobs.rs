@@ -333,3 +333,43 @@ async fn administrators_see_jobs_and_queue_a_run() {
             .contains("will run as soon as a worker is free")
     );
 }
+
+#[actix_web::test]
+async fn on_shutdown_a_run_that_cannot_finish_is_given_back() {
+    let app = spawn_app().await;
+    let log: Log = Default::default();
+    let clock = Arc::new(ManualClock::new(at("2026-02-02T09:59:00Z")));
+    let mut r = runner(&app, clock.clone(), log.clone(), "stopping");
+    r.grace = std::time::Duration::from_millis(200);
+    r.poll = std::time::Duration::from_millis(20);
+    r.schedule_due().await.unwrap();
+    clock.set(at("2026-02-02T10:00:00Z"));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let r = Arc::new(r);
+    let worker = {
+        let r = r.clone();
+        actix_web::rt::spawn(async move { r.run_until_shutdown(stopped).await })
+    };
+    // Wait until the hanging job is running (polling the database, not sleeping blindly).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(
+        &app,
+        "SELECT count(*) AS n FROM job_runs WHERE job = 'hangs-first' AND status = 'running'",
+    )
+    .await
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never started"
+        );
+        actix_web::rt::task::yield_now().await;
+    }
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM job_runs WHERE job = 'hangs-first' AND status = 'pending' AND attempts = 0 AND worker IS NULL").await,
+        1,
+        "released for another worker, the attempt not counted"
+    );
+}
