@@ -13,6 +13,7 @@ pub mod db;
 pub mod http;
 pub mod mail;
 pub mod organisations;
+pub mod procurement;
 pub mod seed;
 pub mod startup;
 pub mod web;
