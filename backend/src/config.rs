@@ -11,6 +11,7 @@
 //! | `TOKEN_TTL_SECONDS` | lifetime of an API access token | `900` |
 //! | `SESSION_TTL_SECONDS` | lifetime of a browser session | `28800` (8 hours) |
 //! | `DATABASE_POOL_SIZE` | connections per instance | `8` |
+//! | `AUTH_CACHE` | `off` stops caching signed-in users (needed behind pgbouncer in transaction mode, which cannot LISTEN) | `on` |
 //! | `DEMO_MODE` | show demo logins on the sign-in page; set automatically with the embedded default | `false` |
 
 use anyhow::{Context, bail};
@@ -47,6 +48,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// Demo mode: the sign-in page lists the demo accounts.
     pub demo_mode: bool,
+    /// Cache signed-in users per instance (needs a direct connection for LISTEN).
+    pub auth_cache: bool,
     /// Folder for the embedded database, generated keys and mail (`.data`).
     pub data_dir: PathBuf,
 }
@@ -101,7 +104,13 @@ impl Settings {
                     }),
                 }
             };
+        let auth_cache = match var("AUTH_CACHE").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("AUTH_CACHE must be on or off (got {other:?})"),
+        };
         Ok(Self {
+            auth_cache,
             demo_mode: database_url.is_none()
                 || var("DEMO_MODE").is_some_and(|v| v == "true" || v == "1"),
             database_url,

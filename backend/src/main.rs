@@ -134,6 +134,11 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
                 backend::seed::demo(&mut conn).await?;
             }
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
+            // The embedded default's URL is known only now; the app listens for changes on it.
+            let settings = backend::config::Settings {
+                database_url: Some(database.url.clone()),
+                ..settings
+            };
             let settings = if std::env::var("PUBLIC_URL").is_ok_and(|v| !v.trim().is_empty()) {
                 settings
             } else {

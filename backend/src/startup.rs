@@ -85,7 +85,14 @@ impl Application {
         workers: usize,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        let database_url = settings
+            .database_url
+            .clone()
+            .filter(|_| settings.auth_cache);
         let state = web::Data::new(AppState::new(settings, pool));
+        if let Some(url) = database_url {
+            tokio::spawn(state.auth_cache.clone().listen(url));
+        }
         let shared = state.clone();
         let server = HttpServer::new(move || {
             App::new()

@@ -174,6 +174,10 @@ pub struct TestApp {
     db_name: String,
     handle: actix_web::dev::ServerHandle,
     client: awc::Client,
+    /// This instance's signed-in-user cache (to check it is in use).
+    pub auth_cache: std::sync::Arc<backend::auth::cache::AuthCache>,
+    /// Whether dropping this app drops its database (a sibling instance does not).
+    owns_database: bool,
 }
 
 /// Settings for a test app on `database_url`.
@@ -194,6 +198,7 @@ pub fn test_settings(database_url: &str, address: &str) -> Settings {
             issuer: address.to_string(),
         },
         demo_mode: true,
+        auth_cache: true,
         data_dir: std::env::temp_dir().join("commissioning-test-data"),
     }
 }
@@ -211,12 +216,23 @@ pub async fn spawn_app() -> TestApp {
     .await
     .expect("cloning the template database");
     let database_url = with_database(&server.url, &db_name);
+    serve(database_url, db_name, true, None)
+}
+
+/// Starts an app on an existing database; `public_url` defaults to its own address.
+fn serve(
+    database_url: String,
+    db_name: String,
+    owns_database: bool,
+    public_url: Option<&str>,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let settings = test_settings(&database_url, &address);
+    let settings = test_settings(&database_url, public_url.unwrap_or(&address));
     let pool = backend::db::build_pool(&database_url, 4).unwrap();
     let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
     let handle = app.handle();
+    let auth_cache = app.state().auth_cache.clone();
     actix_web::rt::spawn(app.run());
     TestApp {
         address,
@@ -225,6 +241,8 @@ pub async fn spawn_app() -> TestApp {
         database_url,
         db_name,
         handle,
+        auth_cache,
+        owns_database,
         client: awc::Client::builder()
             .disable_redirects()
             .timeout(std::time::Duration::from_secs(60))
@@ -236,6 +254,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         drop(handle.stop(false));
+        if !self.owns_database {
+            return;
+        }
         let url = server().url.clone();
         let name = self.db_name.clone();
         // Drop the database from another thread: Drop cannot await.
@@ -316,6 +337,17 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Another instance of the app on the same database, as behind a load balancer. Its
+    /// settings (signing key, public URL) are this one's, so tokens work on both.
+    pub fn sibling(&self) -> TestApp {
+        serve(
+            self.database_url.clone(),
+            self.db_name.clone(),
+            false,
+            Some(&self.settings.public_url),
+        )
+    }
+
     async fn send(&self, request: awc::ClientRequest, body: Option<Vec<u8>>) -> Reply {
         let mut response = match body {
             Some(b) => request.send_body(b).await,

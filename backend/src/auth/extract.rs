@@ -36,8 +36,16 @@ async fn authenticate(
     let Some(claims) = state.tokens.verify(&token, typ) else {
         return Ok(None);
     };
+    if let Some(user) = state.auth_cache.get(claims.jti) {
+        return Ok(Some(user));
+    }
+    let generation = state.auth_cache.generation();
     let mut conn = state.db().await?;
-    Ok(load_user(&mut conn, &claims).await?)
+    let user = load_user(&mut conn, &claims).await?;
+    if let Some(user) = &user {
+        state.auth_cache.put(user, generation);
+    }
+    Ok(user)
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {

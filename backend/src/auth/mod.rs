@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api;
+pub mod cache;
 pub mod csrf;
 pub mod extract;
 pub mod pages;

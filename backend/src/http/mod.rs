@@ -23,6 +23,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub mail: crate::mail::MailContext,
     pub jobs: Arc<::jobs::Runner<crate::worker::JobContext>>,
+    pub auth_cache: Arc<crate::auth::cache::AuthCache>,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             settings,
             pool,
             metrics: Arc::new(metrics::Metrics::default()),
+            auth_cache: Arc::new(crate::auth::cache::AuthCache::default()),
         }
     }
 

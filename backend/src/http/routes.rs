@@ -183,9 +183,11 @@ pub async fn request_context(
         })
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let writes = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();
@@ -206,8 +208,14 @@ pub async fn request_context(
         response.map_into_left_body()
     };
     let micros = started.elapsed().as_micros() as u64;
-    if let Some(metrics) = metrics {
-        metrics.observe(status, micros);
+    if let Some(state) = &state {
+        state.metrics.observe(status, micros);
+        // A request that may have changed who can do what (signing out, deactivating,
+        // a new password) empties this instance's cache at once; other instances hear of
+        // it through NOTIFY.
+        if writes {
+            state.auth_cache.clear();
+        }
     }
     span.in_scope(|| tracing::info!(status, micros, "answered"));
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {

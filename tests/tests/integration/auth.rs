@@ -274,3 +274,54 @@ async fn an_administrator_cannot_lock_themself_out() {
     r.problem(422);
     assert_eq!(app.get("/api/v1/me", Some(&admin)).await.status, 200);
 }
+
+#[actix_web::test]
+async fn revocation_on_one_instance_takes_effect_on_another_at_once() {
+    let a = spawn_app().await;
+    let b = a.sibling();
+    let provider = a.token("bids@meadowhomes.example").await;
+    let admin = a.token("admin@council.example").await;
+    // Wait for B's change listener, so that B really answers from its cache.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !b.auth_cache.is_live() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B's listener never connected"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(b.get("/api/v1/me", Some(&provider)).await.status, 200);
+    assert_eq!(
+        b.get("/api/v1/me", Some(&provider)).await.status,
+        200,
+        "now cached on B"
+    );
+    let id = a.get("/api/v1/me", Some(&provider)).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = a
+        .json(
+            "PATCH",
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            &json!({"active": false}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // A itself refuses at once; B as soon as PostgreSQL's notification arrives.
+    a.get("/api/v1/me", Some(&provider)).await.problem(401);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let status = b.get("/api/v1/me", Some(&provider)).await.status;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B still accepted a deactivated user's token"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
