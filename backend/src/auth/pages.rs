@@ -7,7 +7,7 @@ use super::token::TokenType;
 use crate::audit::{self, Actor};
 use crate::http::AppState;
 use crate::http::problem::FieldError;
-use crate::web::forms::CsrfForm;
+use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, render_status, safe_next, see_other};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -211,10 +211,6 @@ pub async fn login(
         .cookie(cookie)
         .finish())
 }
-
-/// The sign-out form carries only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
 
 /// POST /logout: revokes the session and clears the cookie.
 pub async fn logout(

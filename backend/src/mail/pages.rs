@@ -10,7 +10,7 @@ use crate::http::pagination::{PageRequest, Paged};
 use crate::http::routes::resource;
 use crate::organisations::model::{Role, ServiceType};
 use crate::organisations::pages::Pagination;
-use crate::web::forms::CsrfForm;
+use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, render, render_status, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -194,10 +194,6 @@ pub async fn message_html(
         ))
         .body(message.html_body))
 }
-
-/// The resend form carries only the CSRF token.
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 /// POST /admin/outbox/{id}/resend
 pub async fn resend_message(

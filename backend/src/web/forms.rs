@@ -11,6 +11,10 @@ use serde::de::DeserializeOwned;
 /// The largest form body accepted.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
+/// A form whose only field is the CSRF token (buttons such as "Sign out" or "Run now").
+#[derive(Debug, serde::Deserialize)]
+pub struct EmptyForm {}
+
 /// A form that passed the CSRF check, with its CSRF token for re-rendering.
 pub struct CsrfForm<T> {
     pub data: T,

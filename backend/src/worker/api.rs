@@ -65,17 +65,8 @@ pub async fn run_job_now(
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     user.0.require(&[Role::Admin])?;
-    if state.jobs.registry().find(&name).is_none() {
-        return Err(Problem::not_found("Job"));
+    match super::request_run(&state, &user.0, &name).await? {
+        Some(id) => Ok(HttpResponse::Accepted().json(serde_json::json!({"run_id": id}))),
+        None => Err(Problem::not_found("Job")),
     }
-    let id = state.jobs.enqueue_now(&name).await?;
-    let mut conn = state.db().await?;
-    crate::audit::record(
-        &mut conn,
-        &user.0.actor(),
-        crate::audit::Entry::new("job.run_requested", "job_run", id)
-            .with_details(serde_json::json!({"job": name.as_str()})),
-    )
-    .await?;
-    Ok(HttpResponse::Accepted().json(serde_json::json!({"run_id": id})))
 }

@@ -5,7 +5,7 @@ use crate::auth::extract::PageUser;
 use crate::http::AppState;
 use crate::http::routes::resource;
 use crate::organisations::model::Role;
-use crate::web::forms::CsrfForm;
+use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, render, see_other};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -133,10 +133,6 @@ pub async fn jobs_page(
     ))
 }
 
-/// The run-now form carries only the CSRF token.
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 /// POST /admin/jobs/{name}/run
 pub async fn run_job(
     state: web::Data<AppState>,
@@ -145,20 +141,11 @@ pub async fn run_job(
     _form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Admin])?;
-    if state.jobs.registry().find(&name).is_none() {
-        return Err(PageError::NotFound);
+    match super::request_run(&state, &user.0, &name).await? {
+        Some(_) => Ok(see_other(&format!(
+            "/admin/jobs?queued={}",
+            crate::web::url_encode(&name)
+        ))),
+        None => Err(PageError::NotFound),
     }
-    let id = state.jobs.enqueue_now(&name).await?;
-    let mut conn = state.db().await?;
-    crate::audit::record(
-        &mut conn,
-        &user.0.actor(),
-        crate::audit::Entry::new("job.run_requested", "job_run", id)
-            .with_details(serde_json::json!({"job": name.as_str()})),
-    )
-    .await?;
-    Ok(see_other(&format!(
-        "/admin/jobs?queued={}",
-        crate::web::url_encode(&name)
-    )))
 }
