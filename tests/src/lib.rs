@@ -140,6 +140,23 @@ async fn prepare_server() -> Server {
         .await
         .unwrap();
     }
+    // Templates of older migration sets are of no further use; one still being cloned by
+    // another run is left alone (no FORCE) and goes next time.
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let stale: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'commissioning\\_template\\_%' AND datname <> $1")
+        .bind::<diesel::sql_types::Text, _>(&template)
+        .load(&mut conn)
+        .await
+        .unwrap_or_default();
+    for Name { datname } in stale {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{datname}\""))
+            .execute(&mut conn)
+            .await;
+    }
     diesel::sql_query("SELECT pg_advisory_unlock(7316099)")
         .execute(&mut conn)
         .await
