@@ -71,7 +71,143 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
-/// GET /api/docs: the API reference, Swagger UI served from the vendored npm package.
+/// One operation of the API, as the reference page lists it.
+#[derive(serde::Serialize)]
+struct OperationView {
+    method: String,
+    path: String,
+    summary: String,
+    auth: bool,
+    parameters: Vec<String>,
+    body: Option<String>,
+    responses: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct TagView {
+    name: String,
+    description: String,
+    id: String,
+    operations: Vec<OperationView>,
+}
+
+/// The schema name a `$ref` points at.
+fn schema_name(value: &serde_json::Value) -> Option<String> {
+    let schema = &value["content"]["application/json"]["schema"];
+    schema["$ref"]
+        .as_str()
+        .or_else(|| schema["items"]["$ref"].as_str())
+        .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+}
+
+/// The operations of the OpenAPI document grouped by tag, for the reference page.
+fn reference() -> Vec<TagView> {
+    let spec = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut tags: Vec<TagView> = spec["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let name = t["name"].as_str().unwrap_or_default().to_string();
+            TagView {
+                id: format!("tag-{name}"),
+                description: t["description"].as_str().unwrap_or_default().into(),
+                name,
+                operations: Vec::new(),
+            }
+        })
+        .collect();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let op = &item[method];
+            if op.is_null() {
+                continue;
+            }
+            let parameters = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    format!(
+                        "{} ({}{}){}",
+                        p["name"].as_str().unwrap_or_default(),
+                        p["in"].as_str().unwrap_or_default(),
+                        if p["required"].as_bool() == Some(true) {
+                            ", required"
+                        } else {
+                            ""
+                        },
+                        p["description"]
+                            .as_str()
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            let responses = op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(code, r)| match schema_name(r) {
+                    Some(schema) => format!("{code}: {schema}"),
+                    None => {
+                        let reason = code
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
+                            .and_then(|c| c.canonical_reason())
+                            .unwrap_or("");
+                        let description = r["description"]
+                            .as_str()
+                            .filter(|d| !d.is_empty())
+                            .unwrap_or(reason);
+                        format!("{code}: {description}")
+                    }
+                })
+                .collect();
+            let view = OperationView {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: op["summary"]
+                    .as_str()
+                    .or(op["description"].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                auth: op["security"].is_array(),
+                parameters,
+                body: schema_name(&op["requestBody"]),
+                responses,
+            };
+            let tag = op["tags"][0].as_str().unwrap_or_default();
+            if let Some(t) = tags.iter_mut().find(|t| t.name == tag) {
+                t.operations.push(view);
+            }
+        }
+    }
+    tags
+}
+
+/// GET /api/docs: the API reference as an ordinary page (accessible, no script), built
+/// from the same OpenAPI document as `/api/v1/openapi.json`.
+pub async fn api_reference_page(
+    user: crate::auth::extract::MaybePageUser,
+    csrf: crate::auth::csrf::CsrfToken,
+) -> HttpResponse {
+    #[derive(serde::Serialize)]
+    struct Page {
+        tags: Vec<TagView>,
+    }
+    crate::web::render(
+        "api_reference",
+        crate::web::Layout::new("API reference", "/api/docs", user.0.as_ref(), &csrf),
+        Page { tags: reference() },
+        &csrf,
+    )
+}
+
+/// GET /api/docs/explorer: Swagger UI, served from the vendored npm package, for trying
+/// requests. A third-party tool with known accessibility issues (see the accessibility
+/// statement); `/api/docs` is the accessible reference.
 /// Swagger UI sets inline styles and starts a worker, so this one page relaxes the CSP for
 /// those (scripts stay same-origin only).
 pub async fn api_docs_page() -> HttpResponse {

@@ -38,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(crate::mail::api::configure)
             .configure(crate::worker::api::configure),
     )
-    .service(resource("/api/docs").route(web::get().to(super::openapi::api_docs_page)))
+    .service(resource("/api/docs").route(web::get().to(super::openapi::api_reference_page)))
+    .service(resource("/api/docs/explorer").route(web::get().to(super::openapi::api_docs_page)))
     .service(resource("/healthz").route(web::get().to(healthz)))
     .service(resource("/metrics").route(web::get().to(metrics)))
     .service(resource("/static/{path:.*}").route(web::get().to(static_file)))
