@@ -617,6 +617,17 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// How many messages have arrived.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// The messages received so far, in arrival order.
     pub fn messages(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)

@@ -51,7 +51,11 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secure = req.connection_info().scheme() == "https";
+        // Secure when the service is published over HTTPS (not from request headers, which
+        // a client can set).
+        let secure = req
+            .app_data::<actix_web::web::Data<crate::http::AppState>>()
+            .is_some_and(|s| s.settings.public_url.starts_with("https://"));
         let existing = req
             .cookie(COOKIE)
             .map(|c| c.value().to_string())

@@ -255,19 +255,23 @@ async fn record_failure(conn: &mut AsyncPgConnection, user: &User) -> Result<(),
 
 /// Revokes one token (signing out) until it would have expired anyway.
 pub async fn revoke(conn: &mut AsyncPgConnection, user: &AuthUser) -> QueryResult<()> {
+    use diesel_async::AsyncConnection;
     let expires = DateTime::<Utc>::from_timestamp(user.token_expires, 0).unwrap_or_else(Utc::now);
-    diesel::insert_into(revoked_tokens::table)
-        .values((
-            revoked_tokens::jti.eq(user.token_id),
-            revoked_tokens::expires_at.eq(expires),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    audit::record(
-        conn,
-        &user.actor(),
-        audit::Entry::new("user.signed_out", "user", user.id),
-    )
+    conn.transaction::<_, diesel::result::Error, _>(async |tx| {
+        diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::jti.eq(user.token_id),
+                revoked_tokens::expires_at.eq(expires),
+            ))
+            .on_conflict_do_nothing()
+            .execute(tx)
+            .await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            audit::Entry::new("user.signed_out", "user", user.id),
+        )
+        .await
+    })
     .await
 }

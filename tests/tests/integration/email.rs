@@ -252,7 +252,7 @@ async fn a_sender_killed_mid_batch_loses_nothing_and_duplicates_keep_their_messa
     let sink = SmtpSink::start(SINK, None);
     let ctx = MailContext::from_settings(&app.settings);
     let mut conn = app.db().await;
-    const N: usize = 600;
+    const N: usize = 1500;
     conn.transaction::<(), anyhow::Error, _>(async |tx| {
         for i in 0..N {
             mail::enqueue(
