@@ -441,21 +441,26 @@ pub async fn verify_email(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
     match super::account::verify_email(&mut conn, &query.token).await {
-        Ok(verified) => Ok(message_page(
-            StatusCode::OK,
-            &csrf,
-            user.0.as_ref(),
-            "Email address confirmed",
-            vec![format!(
-                "Thank you. We will send {}'s emails to {}.",
-                verified.name, verified.email
-            )],
-            Some(if user.0.is_some() {
-                ("/dashboard", "Go to your dashboard")
-            } else {
-                ("/login", "Sign in")
-            }),
-        )),
+        Ok(verified) => {
+            // A GET that changes the user: the cache, which empties itself after other
+            // methods, must forget them now too.
+            state.auth_cache.clear();
+            Ok(message_page(
+                StatusCode::OK,
+                &csrf,
+                user.0.as_ref(),
+                "Email address confirmed",
+                vec![format!(
+                    "Thank you. We will send {}'s emails to {}.",
+                    verified.name, verified.email
+                )],
+                Some(if user.0.is_some() {
+                    ("/dashboard", "Go to your dashboard")
+                } else {
+                    ("/login", "Sign in")
+                }),
+            ))
+        }
         Err(super::account::AccountError::InvalidLink) => Ok(message_page(
             StatusCode::BAD_REQUEST,
             &csrf,
