@@ -1,16 +1,16 @@
 //! Real Chromium through Playwright, with axe-core on every page (WCAG 2.2 AA).
+//!
+//! One test runs the journeys one after another: two Chromiums at once on a two-core machine
+//! made every other test three times slower.
 
 use tests::{browser, spawn_app};
 
 #[actix_web::test]
-async fn foundation_pages_pass_axe_and_work_by_keyboard() {
+async fn browser_journeys_pass_axe_and_work_by_keyboard() {
     let app = spawn_app().await;
     let (ok, output) = browser::run("foundation.test.mjs", &app.address).await;
-    assert!(ok, "browser tests failed:\n{output}");
-}
+    assert!(ok, "foundation browser tests failed:\n{output}");
 
-#[actix_web::test]
-async fn account_email_and_job_pages_pass_axe() {
     let app = spawn_app().await;
     // A reset link, as the email would carry it.
     let mut b = app.browser();
@@ -42,5 +42,5 @@ async fn account_email_and_job_pages_pass_axe() {
         &[("RESET_LINK", &link), ("OUTBOX_ID", &id)],
     )
     .await;
-    assert!(ok, "browser tests failed:\n{output}");
+    assert!(ok, "account, email and job browser tests failed:\n{output}");
 }
