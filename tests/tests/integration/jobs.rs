@@ -9,22 +9,25 @@ use tests::spawn_app;
 /// What test jobs record: (job, tick, attempt).
 type Log = Arc<Mutex<Vec<(String, DateTime<Utc>, i32)>>>;
 
+/// A well-behaved job that records each tick it runs for.
+fn every_minute() -> Job<Log> {
+    Job::new(
+        "every-minute",
+        "counts",
+        "0 * * * * *",
+        |log: Log, tick| async move {
+            log.lock()
+                .unwrap()
+                .push(("every-minute".into(), tick.at, tick.attempt));
+            Ok(())
+        },
+    )
+    .unwrap()
+}
+
 fn registry() -> Registry<Log> {
     Registry::default()
-        .with(
-            Job::new(
-                "every-minute",
-                "counts",
-                "0 * * * * *",
-                |log: Log, tick| async move {
-                    log.lock()
-                        .unwrap()
-                        .push(("every-minute".into(), tick.at, tick.attempt));
-                    Ok(())
-                },
-            )
-            .unwrap(),
-        )
+        .with(every_minute())
         .with(
             Job::new(
                 "always-fails",
@@ -76,20 +79,7 @@ fn minutely_runner(
     log: Log,
     name: &str,
 ) -> Runner<Log> {
-    let only = Registry::default().with(
-        Job::new(
-            "every-minute",
-            "counts",
-            "0 * * * * *",
-            |log: Log, tick| async move {
-                log.lock()
-                    .unwrap()
-                    .push(("every-minute".into(), tick.at, tick.attempt));
-                Ok(())
-            },
-        )
-        .unwrap(),
-    );
+    let only = Registry::default().with(every_minute());
     Runner::new(app.pool.clone(), Arc::new(only), log, clock, name.into())
 }
 
