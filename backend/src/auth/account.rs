@@ -169,14 +169,8 @@ pub async fn request_password_reset(
     let email = email.trim().to_string();
     let context = context.clone();
     conn.transaction::<_, AccountError, _>(async move |tx| {
-        let user: Option<User> = users::table
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(").bind::<diesel::sql_types::Text, _>(&email).sql(")"))
-            .filter(users::active.eq(true))
-            .select(User::as_select())
-            .first(tx)
-            .await
-            .optional()?;
-        let Some(user) = user else { return Ok(()) };
+        let user = crate::organisations::queries::find_user_by_email(tx, &email).await?;
+        let Some(user) = user.filter(|u| u.active) else { return Ok(()) };
         // At most three live reset links at a time: enough for a lost email, not for a flood.
         let live: i64 = account_tokens::table
             .filter(account_tokens::user_id.eq(user.id))

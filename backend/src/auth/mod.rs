@@ -168,16 +168,7 @@ pub async fn authenticate(
     if password.len() > crate::organisations::rules::MAX_PASSWORD_LENGTH * 4 {
         return Err(LoginError::Invalid);
     }
-    let user: Option<User> = users::table
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(email)
-                .sql(")"),
-        )
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()?;
+    let user = crate::organisations::queries::find_user_by_email(conn, email).await?;
     let stored = user
         .as_ref()
         .map(|u| u.password_hash.clone())

@@ -38,6 +38,23 @@ pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Op
         .map(|row| row.map(view))
 }
 
+/// A user by email address, compared case-insensitively (as the unique index does).
+pub async fn find_user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email.trim())
+                .sql(")"),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Filters for the user list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(default)]
