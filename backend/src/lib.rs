@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The commissioning platform: a council's adult social care commissioning (dynamic
 //! purchasing, frameworks, tenders, fee consultations, outcome-based contracts) and the care
 //! providers who win and deliver that work.

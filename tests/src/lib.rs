@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod tender;
 
 use backend::config::{MailSettings, Secret, Settings, TokenSettings};
 use backend::db::DbPool;

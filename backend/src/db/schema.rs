@@ -183,6 +183,205 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    procurements (id) {
+        id -> Uuid,
+        council_id -> Uuid,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        service_type -> Text,
+        estimated_value_pence -> Int8,
+        regime -> Text,
+        light_touch -> Bool,
+        procedure -> Text,
+        clarification_deadline -> Timestamptz,
+        submission_deadline -> Timestamptz,
+        planned_award_date -> Date,
+        standstill_working_days -> Int4,
+        conflicts_assessment -> Nullable<Text>,
+        conflicts_assessed_at -> Nullable<Timestamptz>,
+        conflicts_assessed_by -> Nullable<Uuid>,
+        published_at -> Nullable<Timestamptz>,
+        opened_at -> Nullable<Timestamptz>,
+        opened_by -> Nullable<Uuid>,
+        awarded_at -> Nullable<Timestamptz>,
+        awarded_by -> Nullable<Uuid>,
+        award_notice -> Nullable<Jsonb>,
+        standstill_ends_at -> Nullable<Timestamptz>,
+        standstill_end_notified_at -> Nullable<Timestamptz>,
+        contract_entered_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    procurement_districts (procurement_id, district_id) {
+        procurement_id -> Uuid,
+        district_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    procurement_lots (id) {
+        id -> Uuid,
+        procurement_id -> Uuid,
+        number -> Int4,
+        title -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    stored_files (id) {
+        id -> Uuid,
+        object_key -> Text,
+        display_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        uploaded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    procurement_documents (procurement_id, file_id) {
+        procurement_id -> Uuid,
+        file_id -> Uuid,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    questionnaire_versions (procurement_id, version) {
+        procurement_id -> Uuid,
+        version -> Int4,
+        document -> Jsonb,
+        change_note -> Text,
+        frozen_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    procurement_interests (procurement_id, organisation_id) {
+        procurement_id -> Uuid,
+        organisation_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    clarifications (id) {
+        id -> Uuid,
+        procurement_id -> Uuid,
+        organisation_id -> Uuid,
+        asked_by -> Uuid,
+        question -> Text,
+        asked_at -> Timestamptz,
+        answer -> Nullable<Text>,
+        published -> Bool,
+        answered_by -> Nullable<Uuid>,
+        answered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> Uuid,
+        procurement_id -> Uuid,
+        organisation_id -> Uuid,
+        lot_id -> Nullable<Uuid>,
+        questionnaire_version -> Int4,
+        answers -> Jsonb,
+        sealed -> Nullable<Jsonb>,
+        submitted_at -> Nullable<Timestamptz>,
+        submitted_by -> Nullable<Uuid>,
+        digest -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        award_rank -> Nullable<Int4>,
+        assessment_summary -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    submission_files (submission_id, file_id) {
+        submission_id -> Uuid,
+        question_id -> Text,
+        file_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    submission_receipts (id) {
+        id -> Int8,
+        submission_id -> Uuid,
+        submitted_at -> Timestamptz,
+        submitted_by -> Uuid,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
+    panel_members (procurement_id, user_id) {
+        procurement_id -> Uuid,
+        user_id -> Uuid,
+        assigned_by -> Uuid,
+        assigned_at -> Timestamptz,
+        declared_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    conflict_declarations (procurement_id, user_id, organisation_id) {
+        procurement_id -> Uuid,
+        user_id -> Uuid,
+        organisation_id -> Uuid,
+        conflicted -> Bool,
+        details -> Text,
+        declared_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    score_sheets (submission_id, user_id) {
+        submission_id -> Uuid,
+        user_id -> Uuid,
+        submitted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    evaluator_scores (submission_id, user_id, question_id) {
+        submission_id -> Uuid,
+        user_id -> Uuid,
+        question_id -> Text,
+        score -> Nullable<Int4>,
+        reason -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    moderated_scores (submission_id, question_id) {
+        submission_id -> Uuid,
+        question_id -> Text,
+        score -> Int4,
+        reason -> Text,
+        moderated_by -> Uuid,
+        moderated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(cqc_locations -> organisations (organisation_id));
 diesel::joinable!(organisation_districts -> organisations (organisation_id));
@@ -190,6 +389,17 @@ diesel::joinable!(organisation_districts -> districts (district_id));
 
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
+
+diesel::joinable!(procurements -> organisations (council_id));
+diesel::joinable!(procurement_districts -> procurements (procurement_id));
+diesel::joinable!(procurement_districts -> districts (district_id));
+diesel::joinable!(procurement_lots -> procurements (procurement_id));
+diesel::joinable!(procurement_documents -> stored_files (file_id));
+diesel::joinable!(submission_files -> stored_files (file_id));
+diesel::joinable!(submissions -> organisations (organisation_id));
+diesel::joinable!(submissions -> procurements (procurement_id));
+diesel::joinable!(clarifications -> organisations (organisation_id));
+diesel::joinable!(panel_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     outbox,
@@ -204,4 +414,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     idempotency_keys,
     audit_log,
+    procurements,
+    procurement_districts,
+    procurement_lots,
+    stored_files,
+    procurement_documents,
+    questionnaire_versions,
+    procurement_interests,
+    clarifications,
+    submissions,
+    submission_files,
+    submission_receipts,
+    panel_members,
+    conflict_declarations,
+    score_sheets,
+    evaluator_scores,
+    moderated_scores,
 );

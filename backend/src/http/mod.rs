@@ -24,12 +24,16 @@ pub struct AppState {
     pub mail: crate::mail::MailContext,
     pub jobs: Arc<::jobs::Runner<crate::worker::JobContext>>,
     pub auth_cache: Arc<crate::auth::cache::AuthCache>,
+    /// Uploaded files (tender documents, evidence), outside any served folder.
+    pub files: crate::procurement::files::FileStore,
 }
 
 impl AppState {
     /// Builds the state from settings and a pool.
     pub fn new(settings: Settings, pool: DbPool) -> Self {
         let mail = crate::mail::MailContext::from_settings(&settings);
+        let files = crate::procurement::files::FileStore::local(&settings.data_dir.join("files"))
+            .expect("the files folder under DATA_DIR can be created");
         let settings = Arc::new(settings);
         Self {
             tokens: TokenKeys::new(&settings.tokens),
@@ -43,6 +47,7 @@ impl AppState {
             pool,
             metrics: Arc::new(metrics::Metrics::default()),
             auth_cache: Arc::new(crate::auth::cache::AuthCache::default()),
+            files,
         }
     }
 

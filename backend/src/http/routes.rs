@@ -36,7 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/audit").route(web::get().to(audit::api::list_audit)))
             .configure(organisations::api::configure)
             .configure(crate::mail::api::configure)
-            .configure(crate::worker::api::configure),
+            .configure(crate::worker::api::configure)
+            .configure(crate::procurement::api::configure),
     )
     .service(resource("/api/docs").route(web::get().to(super::openapi::api_reference_page)))
     .service(resource("/api/docs/explorer").route(web::get().to(super::openapi::api_docs_page)))
@@ -70,7 +71,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/admin/audit").route(web::get().to(audit::pages::audit_page)))
     .configure(organisations::pages::configure)
     .configure(crate::mail::pages::configure)
-    .configure(crate::worker::pages::configure);
+    .configure(crate::worker::pages::configure)
+    .configure(crate::procurement::pages::configure);
 }
 
 /// A resource that answers 405 problem+json to methods it does not route.

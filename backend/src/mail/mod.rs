@@ -94,6 +94,33 @@ pub fn template_names() -> Vec<&'static str> {
     names
 }
 
+/// Data that fills every template, for previews and snapshot tests: each template's
+/// fields with realistic values.
+pub fn sample_data() -> serde_json::Value {
+    serde_json::json!({
+        "link": "https://care.example/link?token=0123456789abcdef",
+        "organisation_name": "Bright Care Services Ltd",
+        "valid_hours": 72,
+        "change": "Your password was changed, and every signed-in session was signed out,",
+        "when": "1 December 2026 at 09:00",
+        "reset_link": "https://care.example/forgot-password",
+        "reference": "WCC-2026-014", "title": "Home care in Severnside", "lot": "Lot 1: Severnside",
+        "deadline": "15 January 2027 at midday",
+        "digest": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "questions_answered": 6, "files": 1, "resubmission": false, "version": 2,
+        "change_note": "Question Q4 now asks for two examples, not one.",
+        "question": "Can we bid for both lots?", "answer": "Yes: submit one bid for each lot.",
+        "published": true, "successful": false, "excluded": null,
+        "your_total": "71.00", "winning_total": "84.50", "your_quality": "42.00",
+        "your_social_value": "8.00", "your_price_score": "21.00", "your_price": "£1,050.00",
+        "winning_price_score": "30.00", "standstill_ends": "9 February 2027 at midnight",
+        "criteria": [{"question_id": "Q2", "question": "Safeguarding", "weight": 30, "your_score": 3,
+            "your_score_meaning": "acceptable", "your_reason": "Sound policy; few examples.",
+            "has_winner": true, "winning_score": 4, "winning_score_meaning": "good",
+            "winning_reason": "Clear escalation with examples."}],
+    })
+}
+
 /// A message to send: which template, to whom, why, and the template's data.
 #[derive(Debug, Clone)]
 pub struct Email {
@@ -336,11 +363,8 @@ mod tests {
 
     #[test]
     fn every_template_renders_with_its_reason_and_both_parts() {
-        let data = serde_json::json!({
-            "link": "https://care.example/x?token=abc&y=1", "organisation_name": "Bright <Care>",
-            "valid_hours": 48, "change": "Your password was changed", "when": "1 Jan 2026 09:00",
-            "reset_link": "https://care.example/forgot-password",
-        });
+        let mut data = sample_data();
+        data["organisation_name"] = "Bright <Care>".into();
         for template in template_names() {
             let template: &'static str = Box::leak(template.to_string().into_boxed_str());
             let email = Email {

@@ -221,7 +221,7 @@ pub struct Evaluation {
 }
 
 fn pounds(pence: i64) -> String {
-    format!("£{}.{:02}", pence / 100, (pence % 100).abs())
+    super::rules::pounds(pence)
 }
 
 /// Evaluates and ranks bids with the default thresholds. `quality_weight` is the sum of
@@ -402,7 +402,7 @@ mod tests {
         assert!(
             e[1].working
                 .iter()
-                .any(|w| w == "Price: lowest compliant £2000.00 / this £2500.00 × 30% = 24.00")
+                .any(|w| w == "Price: lowest compliant £2,000.00 / this £2,500.00 × 30% = 24.00")
         );
     }
 

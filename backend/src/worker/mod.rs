@@ -31,6 +31,15 @@ pub fn registry() -> Registry<JobContext> {
         )
         .expect("the housekeeping schedule is valid"),
     )
+    .with(
+        Job::new(
+            crate::procurement::standstill::NAME,
+            "Emails commissioners when a procurement's standstill ends, so the contract can be entered into",
+            crate::procurement::standstill::SCHEDULE,
+            crate::procurement::standstill::run,
+        )
+        .expect("the standstill schedule is valid"),
+    )
 }
 
 /// An administrator's "run now": queues a run of `name` for the next free worker and

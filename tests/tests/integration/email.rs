@@ -341,14 +341,7 @@ fn every_email_template_matches_its_snapshot() {
         public_url: "https://care.example".into(),
         unsubscribe_key: b"snapshot-key".to_vec(),
     };
-    let data = json!({
-        "link": "https://care.example/link?token=0123456789abcdef",
-        "organisation_name": "Bright Care Services Ltd",
-        "valid_hours": 72,
-        "change": "Your password was changed, and every signed-in session was signed out,",
-        "when": "1 December 2026 at 09:00",
-        "reset_link": "https://care.example/forgot-password",
-    });
+    let data = mail::sample_data();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/emails");
     let update = std::env::var("UPDATE_SNAPSHOTS").is_ok();
     for template in mail::template_names() {

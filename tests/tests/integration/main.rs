@@ -9,3 +9,4 @@ mod errors;
 mod jobs;
 mod organisations;
 mod pages;
+mod procurement;
