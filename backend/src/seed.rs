@@ -1,5 +1,6 @@
-//! Demo data: a fictional council with six districts, one user per council role, and two
-//! care providers. Idempotent: running it again changes nothing that exists.
+//! Demo data: a fictional council with six districts, one user per council role, two
+//! care providers, and three of the council's tenders at different stages
+//! ([`crate::procurement::demo`]). Idempotent: running it again changes nothing that exists.
 
 use crate::audit::{self, Actor};
 use crate::auth::password;
@@ -174,6 +175,8 @@ pub async fn demo(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
             Ok(created)
         })
         .await?;
+    // Three tenders of the demo council, one at each stage (their own transactions).
+    crate::procurement::demo::demo(conn).await?;
     Ok(created)
 }
 

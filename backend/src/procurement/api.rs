@@ -399,7 +399,7 @@ pub async fn list_clarifications(
 ) -> Result<web::Json<Vec<ClarificationView>>, Problem> {
     let mut conn = state.db().await?;
     Ok(web::Json(
-        super::list_clarifications(&mut conn, &user.0, *id).await?,
+        super::list_clarifications(&mut conn, Some(&user.0), *id).await?,
     ))
 }
 

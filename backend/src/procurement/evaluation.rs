@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -219,7 +219,7 @@ pub async fn bidders(
             "Only members of the evaluation panel declare interests.",
         ));
     }
-    if row.submission_deadline > Utc::now() && row.opened_at.is_none() {
+    if row.submission_deadline > super::db_now(conn).await? && row.opened_at.is_none() {
         return Err(conflict(
             "deadline-not-passed",
             "You can declare interests once the deadline has passed and the bidders are known.",
@@ -399,65 +399,161 @@ pub async fn check_not_conflicted(
     Ok(())
 }
 
+/// The bidders' names, in one query.
+async fn names_of(
+    conn: &mut AsyncPgConnection,
+    rows: impl Iterator<Item = &SubmissionRow>,
+) -> QueryResult<HashMap<Uuid, String>> {
+    let ids: Vec<Uuid> = rows.map(|r| r.organisation_id).collect();
+    Ok(organisations::table
+        .filter(organisations::id.eq_any(&ids))
+        .select((organisations::id, organisations::legal_name))
+        .load::<(Uuid, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The questionnaire versions these bids answered, each loaded once.
+async fn versions_of(
+    conn: &mut AsyncPgConnection,
+    procurement_id: Uuid,
+    rows: impl Iterator<Item = &SubmissionRow>,
+) -> Result<HashMap<i32, Questionnaire>, Problem> {
+    let mut versions = HashMap::new();
+    for r in rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            versions.entry(r.questionnaire_version)
+        {
+            let (_, q) =
+                super::questionnaire(conn, procurement_id, Some(r.questionnaire_version)).await?;
+            slot.insert(q);
+        }
+    }
+    Ok(versions)
+}
+
+/// What the statuses of a procurement's bids are derived from, loaded in a few queries
+/// whatever the number of bids.
+struct StatusFacts {
+    versions: HashMap<i32, Questionnaire>,
+    moderated: HashMap<Uuid, HashSet<String>>,
+    sheets_done: HashMap<Uuid, HashSet<Uuid>>,
+    panel: Vec<Uuid>,
+    conflicts: HashSet<(Uuid, Uuid)>,
+}
+
+impl StatusFacts {
+    async fn load(
+        conn: &mut AsyncPgConnection,
+        procurement_id: Uuid,
+        rows: &[SubmissionRow],
+    ) -> Result<Self, Problem> {
+        let versions = versions_of(conn, procurement_id, rows.iter()).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut moderated: HashMap<Uuid, HashSet<String>> = HashMap::new();
+        for (sid, q) in moderated_scores::table
+            .filter(moderated_scores::submission_id.eq_any(&ids))
+            .select((
+                moderated_scores::submission_id,
+                moderated_scores::question_id,
+            ))
+            .load::<(Uuid, String)>(conn)
+            .await?
+        {
+            moderated.entry(sid).or_default().insert(q);
+        }
+        let mut sheets_done: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        for (sid, user) in score_sheets::table
+            .filter(score_sheets::submission_id.eq_any(&ids))
+            .filter(score_sheets::submitted_at.is_not_null())
+            .select((score_sheets::submission_id, score_sheets::user_id))
+            .load::<(Uuid, Uuid)>(conn)
+            .await?
+        {
+            sheets_done.entry(sid).or_default().insert(user);
+        }
+        let panel = panel_members::table
+            .filter(panel_members::procurement_id.eq(procurement_id))
+            .select(panel_members::user_id)
+            .load(conn)
+            .await?;
+        let conflicts = conflict_declarations::table
+            .filter(conflict_declarations::procurement_id.eq(procurement_id))
+            .filter(conflict_declarations::conflicted.eq(true))
+            .select((
+                conflict_declarations::user_id,
+                conflict_declarations::organisation_id,
+            ))
+            .load::<(Uuid, Uuid)>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Self {
+            versions,
+            moderated,
+            sheets_done,
+            panel,
+            conflicts,
+        })
+    }
+
+    /// A bid's status (DOMAIN.md's states).
+    fn status(&self, procurement: &ProcurementRow, row: &SubmissionRow) -> SubmissionStatus {
+        match (
+            row.outcome.as_deref(),
+            row.withdrawn_at,
+            row.submitted_at,
+            procurement.opened_at,
+        ) {
+            (Some("successful"), _, _, _) => SubmissionStatus::Successful,
+            (Some(_), _, _, _) => SubmissionStatus::Unsuccessful,
+            (_, Some(_), _, _) => SubmissionStatus::Withdrawn,
+            (_, _, None, _) => SubmissionStatus::Draft,
+            (_, _, Some(_), None) => SubmissionStatus::Submitted,
+            _ => {
+                let Some(q) = self.versions.get(&row.questionnaire_version) else {
+                    return SubmissionStatus::Opened;
+                };
+                let sealed = row.sealed().unwrap_or_default();
+                if q.questions()
+                    .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
+                {
+                    return SubmissionStatus::Excluded;
+                }
+                let none = HashSet::new();
+                let moderated = self.moderated.get(&row.id).unwrap_or(&none);
+                if q.questions()
+                    .filter(|x| x.kind.is_marked())
+                    .all(|x| moderated.contains(&x.id))
+                {
+                    return SubmissionStatus::Moderated;
+                }
+                let eligible: Vec<&Uuid> = self
+                    .panel
+                    .iter()
+                    .filter(|u| !self.conflicts.contains(&(**u, row.organisation_id)))
+                    .collect();
+                let no_sheets = HashSet::new();
+                let done = self.sheets_done.get(&row.id).unwrap_or(&no_sheets);
+                if !eligible.is_empty() && eligible.iter().all(|u| done.contains(u)) {
+                    SubmissionStatus::Evaluated
+                } else {
+                    SubmissionStatus::Opened
+                }
+            }
+        }
+    }
+}
+
 /// A submission's status (DOMAIN.md's states), derived.
 pub async fn submission_status(
     conn: &mut AsyncPgConnection,
     procurement: &ProcurementRow,
     row: &SubmissionRow,
 ) -> Result<SubmissionStatus, Problem> {
-    Ok(
-        match (
-            &row.outcome,
-            row.withdrawn_at,
-            row.submitted_at,
-            procurement.opened_at,
-        ) {
-            (Some(o), _, _, _) if o == "successful" => SubmissionStatus::Successful,
-            (Some(_), _, _, _) => SubmissionStatus::Unsuccessful,
-            (_, Some(_), _, _) => SubmissionStatus::Withdrawn,
-            (_, _, None, _) => SubmissionStatus::Draft,
-            (_, _, Some(_), None) => SubmissionStatus::Submitted,
-            _ => {
-                let (_, q) =
-                    super::questionnaire(conn, procurement.id, Some(row.questionnaire_version))
-                        .await?;
-                let sealed = row.sealed().unwrap_or_default();
-                if q.questions()
-                    .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
-                {
-                    return Ok(SubmissionStatus::Excluded);
-                }
-                let marked: Vec<&str> = q
-                    .questions()
-                    .filter(|x| x.kind.is_marked())
-                    .map(|x| x.id.as_str())
-                    .collect();
-                let moderated: i64 = moderated_scores::table
-                    .filter(moderated_scores::submission_id.eq(row.id))
-                    .filter(moderated_scores::question_id.eq_any(&marked))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                if moderated == marked.len() as i64 {
-                    SubmissionStatus::Moderated
-                } else {
-                    let eligible =
-                        eligible_evaluators(conn, procurement.id, row.organisation_id).await?;
-                    let done: i64 = score_sheets::table
-                        .filter(score_sheets::submission_id.eq(row.id))
-                        .filter(score_sheets::submitted_at.is_not_null())
-                        .count()
-                        .get_result(conn)
-                        .await?;
-                    if !eligible.is_empty() && done >= eligible.len() as i64 {
-                        SubmissionStatus::Evaluated
-                    } else {
-                        SubmissionStatus::Opened
-                    }
-                }
-            }
-        },
-    )
+    let facts = StatusFacts::load(conn, procurement.id, std::slice::from_ref(row)).await?;
+    Ok(facts.status(procurement, row))
 }
 
 /// Panel members who may score this bidder (not conflicted with it).
@@ -504,25 +600,21 @@ pub async fn list_submissions(
         Access::Public => return Err(Problem::not_found("Procurement")),
     };
     let lots = super::lots(conn, id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for s in rows {
-        let name: String = organisations::table
-            .find(s.organisation_id)
-            .select(organisations::legal_name)
-            .first(conn)
-            .await?;
-        out.push(SubmissionSummary {
+    let facts = StatusFacts::load(conn, id, &rows).await?;
+    let names = names_of(conn, rows.iter()).await?;
+    Ok(rows
+        .iter()
+        .map(|s| SubmissionSummary {
             id: s.id,
             organisation_id: s.organisation_id,
-            organisation_name: name,
+            organisation_name: names.get(&s.organisation_id).cloned().unwrap_or_default(),
             lot: s
                 .lot_id
                 .and_then(|l| lots.iter().find(|x| x.id == l).map(|x| x.number)),
-            status: submission_status(conn, &row, &s).await?,
+            status: facts.status(&row, s),
             submitted_at: s.submitted_at,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// One evaluator's mark for one question.
@@ -824,6 +916,7 @@ pub async fn moderation(
             .select(organisations::legal_name)
             .first(conn)
             .await?;
+        let eligible = eligible_evaluators(conn, id, s.organisation_id).await?;
         let marks: Vec<(String, String, Option<i32>, String)> = evaluator_scores::table
             .inner_join(users::table.on(users::id.eq(evaluator_scores::user_id)))
             .inner_join(
@@ -833,6 +926,8 @@ pub async fn moderation(
             )
             .filter(evaluator_scores::submission_id.eq(s.id))
             .filter(score_sheets::submitted_at.is_not_null())
+            // Only current panel members: someone removed from the panel no longer counts.
+            .filter(evaluator_scores::user_id.eq_any(&eligible))
             .order(users::name)
             .select((
                 users::name,
@@ -851,7 +946,6 @@ pub async fn moderation(
             ))
             .load(conn)
             .await?;
-        let eligible = eligible_evaluators(conn, id, s.organisation_id).await?;
         let waiting: Vec<String> = users::table
             .filter(users::id.eq_any(&eligible))
             .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -1075,26 +1169,44 @@ async fn compute_results(
             })
             .collect()
     };
+    // A handful of queries whatever the number of bids: every version, every moderated
+    // score and every bidder's name at once (docs/performance.md).
+    let versions = versions_of(conn, id, groups.iter().flat_map(|g| &g.1)).await?;
+    let ids: Vec<Uuid> = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|s| s.id))
+        .collect();
+    let mut all_moderated: HashMap<Uuid, HashMap<String, (i32, String)>> = HashMap::new();
+    for (sid, q, score, reason) in moderated_scores::table
+        .filter(moderated_scores::submission_id.eq_any(&ids))
+        .select((
+            moderated_scores::submission_id,
+            moderated_scores::question_id,
+            moderated_scores::score,
+            moderated_scores::reason,
+        ))
+        .load::<(Uuid, String, i32, String)>(conn)
+        .await?
+    {
+        all_moderated
+            .entry(sid)
+            .or_default()
+            .insert(q, (score, reason));
+    }
+    let names = names_of(conn, groups.iter().flat_map(|g| &g.1)).await?;
+    let no_marks = HashMap::new();
     let mut out = Vec::new();
     for (lot_id, rows) in groups.drain(..) {
         let mut complete = true;
         let mut input = Vec::new();
         let mut meta = Vec::new();
         for s in &rows {
-            let (_, q) = super::questionnaire(conn, id, Some(s.questionnaire_version)).await?;
+            let q = &versions[&s.questionnaire_version];
             let sealed = s.sealed().unwrap_or_default();
-            let moderated: HashMap<String, (i32, String)> = moderated_scores::table
-                .filter(moderated_scores::submission_id.eq(s.id))
-                .select((
-                    moderated_scores::question_id,
-                    moderated_scores::score,
-                    moderated_scores::reason,
-                ))
-                .load::<(String, i32, String)>(conn)
-                .await?
-                .into_iter()
-                .map(|(q, s, r)| (q, (s, r)))
-                .collect();
+            let moderated = all_moderated.get(&s.id).unwrap_or(&no_marks);
+            let failed = q
+                .questions()
+                .any(|x| !rules::passes(x, sealed.answers.get(&x.id)));
             let mut marks = Vec::new();
             let mut shown = Vec::new();
             for question in q.questions().filter(|x| x.kind.is_marked()) {
@@ -1118,22 +1230,17 @@ async fn compute_results(
                             reason.clone(),
                         ));
                     }
+                    // A bid already excluded at pass/fail needs no marks.
+                    None if failed => {}
                     None => complete = false,
                 }
             }
             let price = if priced {
-                rules::bid_price(&q, &sealed.answers)
+                rules::bid_price(q, &sealed.answers)
             } else {
                 Some(1)
             };
-            let failed = q
-                .questions()
-                .any(|x| !rules::passes(x, sealed.answers.get(&x.id)));
-            let name: String = organisations::table
-                .find(s.organisation_id)
-                .select(organisations::legal_name)
-                .first(conn)
-                .await?;
+            let name = names.get(&s.organisation_id).cloned().unwrap_or_default();
             input.push(Bid {
                 bidder: name.clone(),
                 marks,
@@ -1284,9 +1391,19 @@ pub async fn award(
         diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
             .get_result(conn)
             .await?;
-    let ends = crate::calendar::Calendar::uk()
-        .standstill_ends(now, row.standstill_working_days as u32)
-        .map_err(Problem::internal)?;
+    // No standstill (0 days) ends at once; otherwise the calendar counts working days.
+    let ends = if row.standstill_working_days == 0 {
+        now
+    } else {
+        crate::calendar::Calendar::uk()
+            .standstill_ends(now, row.standstill_working_days as u32)
+            .map_err(|e| {
+                conflict(
+                    "calendar",
+                    format!("Standstill cannot be computed: {e}. An administrator must add the bank holidays for the coming years."),
+                )
+            })?
+    };
     let ends_text = crate::web::london_time(ends);
     let mut winners = Vec::new();
     for lot in &results {
@@ -1296,9 +1413,11 @@ pub async fn award(
             .iter()
             .find_map(|s| lot.bids.iter().find(|b| b.submission_id == *s));
         for bid in &lot.bids {
+            // Rank among this lot's successful bids, in the order chosen.
             let position = input
                 .successful
                 .iter()
+                .filter(|s| lot.bids.iter().any(|b| b.submission_id == **s))
                 .position(|s| *s == bid.submission_id);
             let successful = position.is_some();
             let summary = summary(&row, lot, bid, first, successful, &ends_text);

@@ -14,6 +14,7 @@
 //! what to do.
 
 pub mod api;
+pub mod demo;
 pub mod evaluation;
 pub mod files;
 pub mod model;
@@ -232,7 +233,8 @@ impl<'a> From<&'a ProcurementInput> for Fields<'a> {
     }
 }
 
-async fn db_now(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
+/// The database's clock: the one deadlines are checked against.
+pub(crate) async fn db_now(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
         .get_result(conn)
         .await
@@ -890,13 +892,6 @@ pub async fn replace_questionnaire(
     .set(crate::db::schema::submissions::questionnaire_version.eq(next))
     .execute(conn)
     .await?;
-    audit::record(
-        conn,
-        &user.actor(),
-        Entry::new("questionnaire.versioned", "procurement", id)
-            .with_details(serde_json::json!({"version": next})),
-    )
-    .await?;
     for (to_address, to_name, user_id) in interested_users(conn, id).await? {
         mail::enqueue(
             conn,
@@ -922,6 +917,14 @@ pub async fn replace_questionnaire(
         )
         .await?;
     }
+    // Audit last, so the audit chain's lock is not held while emails render.
+    audit::record(
+        conn,
+        &user.actor(),
+        Entry::new("questionnaire.versioned", "procurement", id)
+            .with_details(serde_json::json!({"version": next})),
+    )
+    .await?;
     let (version, questionnaire) = questionnaire(conn, id, None).await?;
     Ok(QuestionnaireView {
         version,
@@ -965,7 +968,7 @@ pub async fn register_interest(
 ) -> Result<(), Problem> {
     user.require(&[Role::Provider])?;
     let (row, _) = load(conn, Some(user), id).await?;
-    if row.status(Utc::now()) != ProcurementStatus::Open {
+    if row.status(db_now(conn).await?) != ProcurementStatus::Open {
         return Err(conflict(
             "procurement-not-open",
             "This opportunity is not open for bids.",
@@ -1124,7 +1127,7 @@ mod clarifications {
                 .with_details(serde_json::json!({"procurement_id": id})),
         )
         .await?;
-        list_clarifications(conn, user, id)
+        list_clarifications(conn, Some(user), id)
             .await?
             .into_iter()
             .find(|c| c.id == cid)
@@ -1175,13 +1178,6 @@ mod clarifications {
         let Some((asked_by, question)) = asker else {
             return Err(Problem::not_found("Clarification"));
         };
-        audit::record(
-            conn,
-            &user.actor(),
-            Entry::new("clarification.answered", "clarification", clarification_id)
-                .with_details(serde_json::json!({"procurement_id": id, "published": publish})),
-        )
-        .await?;
         let mut recipients: Vec<(String, String, Uuid)> = users::table
             .filter(users::id.eq(asked_by))
             .filter(users::active.eq(true))
@@ -1223,8 +1219,16 @@ mod clarifications {
             )
             .await?;
         }
+        // Audit last, so the audit chain's lock is not held while emails render.
+        audit::record(
+            conn,
+            &user.actor(),
+            Entry::new("clarification.answered", "clarification", clarification_id)
+                .with_details(serde_json::json!({"procurement_id": id, "published": publish})),
+        )
+        .await?;
         let viewer = user.clone();
-        list_clarifications(conn, &viewer, id)
+        list_clarifications(conn, Some(&viewer), id)
             .await?
             .into_iter()
             .find(|c| c.id == clarification_id)
@@ -1235,10 +1239,12 @@ mod clarifications {
     /// sees its own and the published ones, without who asked.
     pub async fn list_clarifications(
         conn: &mut AsyncPgConnection,
-        user: &AuthUser,
+        user: Option<&AuthUser>,
         id: Uuid,
     ) -> Result<Vec<ClarificationView>, Problem> {
-        let (_, access) = load(conn, Some(user), id).await?;
+        let (_, access) = load(conn, user, id).await?;
+        // Nobody outside the council shares the council's organisation id.
+        let own = user.map(|u| u.organisation_id).unwrap_or_else(Uuid::nil);
         let mut query = clarifications::table
             .inner_join(organisations::table)
             .filter(clarifications::procurement_id.eq(id))
@@ -1246,7 +1252,7 @@ mod clarifications {
         if access != Access::Council {
             query = query.filter(
                 clarifications::organisation_id
-                    .eq(user.organisation_id)
+                    .eq(own)
                     .or(clarifications::published.eq(true)),
             );
         }
@@ -1278,7 +1284,7 @@ mod clarifications {
             .into_iter()
             .map(
                 |(cid, org, question, asked_at, answer, answered_at, published, name)| {
-                    let yours = org == user.organisation_id;
+                    let yours = org == own;
                     ClarificationView {
                         id: cid,
                         question,

@@ -495,6 +495,52 @@ mod tests {
         assert_eq!(status(&f, at(23)), ProcurementStatus::Cancelled);
     }
 
+    /// Property: with the facts fixed, time only moves a procurement forward through its
+    /// lifecycle (draft → open → closed → in evaluation → standstill → awaiting contract).
+    #[test]
+    fn status_never_goes_backwards_as_time_passes() {
+        use rand::{Rng, SeedableRng};
+        let order = |s: ProcurementStatus| {
+            [
+                ProcurementStatus::Draft,
+                ProcurementStatus::Open,
+                ProcurementStatus::Closed,
+                ProcurementStatus::InEvaluation,
+                ProcurementStatus::Standstill,
+                ProcurementStatus::AwaitingContract,
+                ProcurementStatus::ContractEntered,
+                ProcurementStatus::Cancelled,
+            ]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let base = at(0);
+        for _ in 0..2000 {
+            let mut t = |p: f64| {
+                rng.random_bool(p)
+                    .then(|| base + chrono::Duration::hours(rng.random_range(0..200)))
+            };
+            let f = StatusFacts {
+                published_at: t(0.8),
+                submission_deadline: base + chrono::Duration::hours(50),
+                opened_at: t(0.5),
+                awarded_at: t(0.4),
+                standstill_ends_at: t(0.4),
+                contract_entered_at: t(0.1),
+                cancelled_at: t(0.05),
+            };
+            let mut last = 0;
+            for h in 0..220 {
+                let now = base + chrono::Duration::hours(h);
+                let position = order(status(&f, now));
+                assert!(position >= last, "{f:?} went backwards at hour {h}");
+                last = position;
+            }
+        }
+    }
+
     #[test]
     fn words_are_counted_like_a_word_processor() {
         assert_eq!(word_count(""), 0);

@@ -146,7 +146,7 @@ pub async fn start(
     if let Some(id) = existing {
         return read(conn, user, id).await;
     }
-    if procurement.status(Utc::now()) != ProcurementStatus::Open {
+    if procurement.status(super::db_now(conn).await?) != ProcurementStatus::Open {
         return Err(conflict(
             "deadline-passed",
             "This opportunity is no longer open for bids.",
@@ -227,8 +227,9 @@ pub async fn save_answers(
 ) -> Result<SubmissionView, Problem> {
     let (row, procurement) = own(conn, user, id).await?;
     still_open(conn, procurement.id).await?;
-    let (_, questionnaire) =
-        super::questionnaire(conn, procurement.id, Some(row.questionnaire_version)).await?;
+    // The working copy always answers the newest version (a submitted bid keeps the
+    // version it answered until it is submitted again).
+    let (_, questionnaire) = super::questionnaire(conn, procurement.id, None).await?;
     let mut errors = Vec::new();
     for (qid, answer) in &answers {
         match questionnaire.question(qid) {
@@ -365,18 +366,6 @@ pub async fn submit(
         .execute(conn)
         .await?;
     let resubmission = row.submitted_at.is_some();
-    audit::record(
-        conn,
-        &user.actor(),
-        Entry::new(
-            if resubmission { "submission.resubmitted" } else { "submission.submitted" },
-            "submission",
-            id,
-        )
-        .for_organisation(user.organisation_id)
-        .with_details(serde_json::json!({"procurement_id": procurement.id, "digest": digest, "version": version})),
-    )
-    .await?;
     let receipt = Receipt {
         submission_id: id,
         reference: procurement.reference.clone(),
@@ -415,6 +404,20 @@ pub async fn submit(
                 "link": format!("{}/bids/{}", mail_context.public_url, id),
             }),
         },
+    )
+    .await?;
+    // The audit row goes last: the audit chain's lock is then held only for this insert
+    // and the commit, not while the receipt is rendered (docs/performance.md).
+    audit::record(
+        conn,
+        &user.actor(),
+        Entry::new(
+            if resubmission { "submission.resubmitted" } else { "submission.submitted" },
+            "submission",
+            id,
+        )
+        .for_organisation(user.organisation_id)
+        .with_details(serde_json::json!({"procurement_id": procurement.id, "digest": receipt.digest, "version": version})),
     )
     .await?;
     Ok(receipt)
@@ -476,10 +479,9 @@ pub async fn attach(
     name: &str,
     bytes: Vec<u8>,
 ) -> Result<SubmissionFile, Problem> {
-    let (row, procurement) = own(conn, user, id).await?;
+    let (_, procurement) = own(conn, user, id).await?;
     still_open(conn, procurement.id).await?;
-    let (_, questionnaire) =
-        super::questionnaire(conn, procurement.id, Some(row.questionnaire_version)).await?;
+    let (_, questionnaire) = super::questionnaire(conn, procurement.id, None).await?;
     if questionnaire.question(question_id).map(|q| q.kind) != Some(QuestionKind::Evidence) {
         return Err(Problem::validation(vec![FieldError::new(
             "question_id",
@@ -607,35 +609,43 @@ pub async fn read(
         None => None,
     };
     let status = super::evaluation::submission_status(conn, &procurement, &row).await?;
-    let (answers, file_ids): (BTreeMap<String, Answer>, Option<Vec<Uuid>>) =
+    let (answers, rows): (BTreeMap<String, Answer>, Vec<(String, StoredFile)>) =
         if user.role == Role::Provider {
             if row.organisation_id != user.organisation_id {
                 return Err(Problem::not_found("Submission"));
             }
-            (row.working(), None)
+            let working = submission_files::table
+                .inner_join(stored_files::table)
+                .filter(submission_files::submission_id.eq(id))
+                .order(stored_files::created_at)
+                .select((submission_files::question_id, StoredFile::as_select()))
+                .load(conn)
+                .await?;
+            (row.working(), working)
         } else {
             if !row.is_in() {
                 return Err(Problem::not_found("Submission"));
             }
             council_may_read(conn, user, &procurement, access, row.organisation_id).await?;
+            // The sealed list names the files, so a file the bidder removed from their
+            // draft afterwards is still part of what they submitted.
             let sealed = row.sealed().unwrap_or_default();
-            (
-                sealed.answers,
-                Some(sealed.files.iter().map(|f| f.1).collect()),
-            )
+            let ids: Vec<Uuid> = sealed.files.iter().map(|f| f.1).collect();
+            let stored: Vec<StoredFile> = stored_files::table
+                .filter(stored_files::id.eq_any(&ids))
+                .order(stored_files::created_at)
+                .select(StoredFile::as_select())
+                .load(conn)
+                .await?;
+            let rows = stored
+                .into_iter()
+                .filter_map(|f| {
+                    let question = sealed.files.iter().find(|x| x.1 == f.id)?.0.clone();
+                    Some((question, f))
+                })
+                .collect();
+            (sealed.answers, rows)
         };
-    let mut files_query = submission_files::table
-        .inner_join(stored_files::table)
-        .filter(submission_files::submission_id.eq(id))
-        .into_boxed();
-    if let Some(ids) = &file_ids {
-        files_query = files_query.filter(stored_files::id.eq_any(ids.clone()));
-    }
-    let rows: Vec<(String, StoredFile)> = files_query
-        .order(stored_files::created_at)
-        .select((submission_files::question_id, StoredFile::as_select()))
-        .load(conn)
-        .await?;
     Ok(SubmissionView {
         id: row.id,
         procurement_id: row.procurement_id,
