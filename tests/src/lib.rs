@@ -66,6 +66,10 @@ fn fingerprint() -> String {
     }
     walk(&repo_root().join("migrations"), &mut files);
     files.push(repo_root().join("backend/src/seed.rs"));
+    // The demo tenders are built by the procurement context's own functions, and their
+    // deadlines and standstill are relative to the day they are made.
+    walk(&repo_root().join("backend/src/procurement"), &mut files);
+    hasher.update(chrono::Utc::now().date_naive().to_string().as_bytes());
     files.sort();
     for f in files {
         hasher.update(f.to_string_lossy().as_bytes());
@@ -528,8 +532,29 @@ impl Browser<'_> {
         reply
     }
 
+    /// POST a form with the CSRF token and extra headers (as the pages' scripts send).
+    pub async fn post_with_headers(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        self.send_form(path, fields, true, headers).await
+    }
+
     /// POST a form; `_csrf` is added from the cookie unless `with_csrf` is false.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Reply {
+        self.send_form(path, fields, with_csrf, &[("Accept", "text/html")])
+            .await
+    }
+
+    async fn send_form(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut pairs: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -541,14 +566,56 @@ impl Browser<'_> {
             ));
         }
         let body = serde_html_form::to_string(&pairs).unwrap();
-        let r = self
+        let mut r = self
             .app
             .client
             .post(self.app.url(path))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("Cookie", self.cookie_header()));
+        for (k, v) in headers {
+            r = r.insert_header((*k, *v));
+        }
+        let reply = self.app.send(r, Some(body.into_bytes())).await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// POST a multipart form with one file (as a browser sends an upload form), with the
+    /// CSRF token from the cookie.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let boundary = "----commissioning-test-boundary";
+        let mut body = Vec::new();
+        let csrf = self.cookies.get("csrf").cloned().unwrap_or_default();
+        for (k, v) in fields.iter().copied().chain([("_csrf", csrf.as_str())]) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
             .insert_header(("Accept", "text/html"))
             .insert_header(("Cookie", self.cookie_header()));
-        let reply = self.app.send(r, Some(body.into_bytes())).await;
+        let reply = self.app.send(r, Some(body)).await;
         self.keep(&reply);
         reply
     }

@@ -107,6 +107,7 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
     let items: &[(&'static str, &'static str)] = match role {
         None => &[
             ("/", "Home"),
+            ("/opportunities", "Opportunities"),
             ("/register", "Register your organisation"),
             ("/login", "Sign in"),
         ],
@@ -120,11 +121,14 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
         ],
         Some(Role::Provider) => &[
             ("/dashboard", "Dashboard"),
+            ("/opportunities", "Opportunities"),
+            ("/bids", "Your bids"),
             ("/organisation", "Your organisation"),
             ("/account/notifications", "Email notifications"),
         ],
         Some(_) => &[
             ("/dashboard", "Dashboard"),
+            ("/procurements", "Procurements"),
             ("/account/notifications", "Email notifications"),
         ],
     };
@@ -401,7 +405,13 @@ pub fn london_time(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Timelike;
     let local = t.with_timezone(&chrono_tz::Europe::London);
     let time = match (local.hour(), local.minute()) {
-        (0, 0) => "midnight".to_string(),
+        // "Midnight" alone is ambiguous about which day; say it is the start of the day.
+        (0, 0) => {
+            return format!(
+                "00:00 (the start of the day) on {}",
+                local.format("%-d %B %Y")
+            );
+        }
         (12, 0) => "midday".to_string(),
         (h, m) => format!(
             "{}:{m:02}{}",
@@ -432,7 +442,7 @@ mod time_tests {
         assert_eq!(super::london_time(t(7, 1, 11, 0)), "1 July 2026 at midday");
         assert_eq!(
             super::london_time(t(12, 1, 0, 0)),
-            "1 December 2026 at midnight"
+            "00:00 (the start of the day) on 1 December 2026"
         );
         assert_eq!(
             super::london_time(t(12, 1, 9, 5)),

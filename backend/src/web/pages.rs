@@ -95,8 +95,8 @@ pub async fn dashboard_page(
         Role::Commissioner => vec![
             Panel {
                 heading: "Your procurements",
-                empty: "You have no procurements yet. Tenders, dynamic purchasing systems and frameworks you run will be listed here with their next deadline.",
-                link: None,
+                empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
+                link: Some(("/procurements", "See your procurements")),
             },
             Panel {
                 heading: "Fee consultations",
@@ -106,8 +106,8 @@ pub async fn dashboard_page(
         ],
         Role::Evaluator => vec![Panel {
             heading: "Evaluations assigned to you",
-            empty: "You have not been assigned to any evaluation panel. When a commissioner adds you, the procurement will appear here and you will be asked to declare any conflicts of interest first.",
-            link: None,
+            empty: "Procurements whose evaluation panel you sit on. You declare any conflict of interest with each bidder before you see any bid.",
+            link: Some(("/procurements", "See your evaluations")),
         }],
         Role::ContractManager => vec![Panel {
             heading: "Contracts you manage",
@@ -121,9 +121,14 @@ pub async fn dashboard_page(
                 link: Some(("/organisation", "View your organisation")),
             },
             Panel {
-                heading: "Opportunities and applications",
-                empty: "You have not applied for anything yet. Tenders and dynamic purchasing system rounds you apply to will be listed here with their deadlines.",
-                link: None,
+                heading: "Opportunities",
+                empty: "Tenders open for bids from care providers, which you can filter by type of service and district.",
+                link: Some(("/opportunities", "Find opportunities")),
+            },
+            Panel {
+                heading: "Your bids",
+                empty: "Your drafts and submitted bids with their deadlines, and each outcome with its assessment summary.",
+                link: Some(("/bids", "See your bids")),
             },
         ],
     };

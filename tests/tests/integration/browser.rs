@@ -43,4 +43,55 @@ async fn browser_journeys_pass_axe_and_work_by_keyboard() {
     )
     .await;
     assert!(ok, "account, email and job browser tests failed:\n{output}");
+
+    // A tender through every role's pages. Between the two parts the deadline passes.
+    let app = spawn_app().await;
+    let admin = app.token("admin@council.example").await;
+    let council = app.get("/api/v1/me", Some(&admin)).await.json()["organisation_id"].clone();
+    let r = app
+        .json(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            &serde_json::json!({"email": "sam.okafor@council.example", "name": "Sam Okafor",
+                "role": "evaluator", "organisation_id": council, "password": "second evaluator pass"}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let (ok, output) = browser::run_with(
+        "tender-bidding.test.mjs",
+        &app.address,
+        &[("REFERENCE", "WCC-BROWSER-1")],
+    )
+    .await;
+    assert!(ok, "tender bidding browser tests failed:\n{output}");
+    assert!(
+        output.contains("pass 2"),
+        "both bidding journeys ran:\n{output}"
+    );
+    let mut db = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE procurements SET clarification_deadline = now() - interval '2 seconds', submission_deadline = now() - interval '1 second' WHERE reference = 'WCC-BROWSER-1'",
+        ),
+        &mut db,
+    )
+    .await
+    .unwrap();
+    let (ok, output) = browser::run_with(
+        "tender-evaluation.test.mjs",
+        &app.address,
+        &[
+            ("TITLE", "Home care in Bredon Vale"),
+            ("SECOND_EVALUATOR", "sam.okafor@council.example"),
+            ("SECOND_PASSWORD", "second evaluator pass"),
+        ],
+    )
+    .await;
+    assert!(ok, "tender evaluation browser tests failed:\n{output}");
+    assert!(
+        output.contains("pass 4"),
+        "all four evaluation journeys ran:\n{output}"
+    );
 }

@@ -10,3 +10,4 @@ mod jobs;
 mod organisations;
 mod pages;
 mod procurement;
+mod procurement_pages;

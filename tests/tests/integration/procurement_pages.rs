@@ -1,0 +1,517 @@
+//! A tender through the pages alone, as each role would click through it without
+//! JavaScript: every page renders, forms re-render with clear errors, and the rules hold.
+
+use diesel_async::RunQueryDsl;
+use tests::tender::{BRIGHT, COMMISSIONER, EVALUATOR, MEADOW, PDF};
+use tests::{Browser, Reply, first_id_after, spawn_app};
+
+fn location(reply: &Reply) -> String {
+    assert_eq!(reply.status, 303, "expected a redirect: {}", reply.text());
+    reply.header("location").unwrap()
+}
+
+fn id_in(path: &str, prefix: &str) -> String {
+    path.strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{path} does not start with {prefix}"))
+        .chars()
+        .take(36)
+        .collect()
+}
+
+async fn page(browser: &mut Browser<'_>, path: &str, expect: &str) -> String {
+    let reply = browser.get(path).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+    let html = reply.text();
+    assert!(html.contains(expect), "{path} should say {expect:?}");
+    html
+}
+
+async fn bid(browser: &mut Browser<'_>, id: &str, safeguarding: &str, price: &str) -> String {
+    page(browser, &format!("/opportunities/{id}"), "Start your bid").await;
+    let to = location(
+        &browser
+            .post(&format!("/opportunities/{id}/bids"), &[], true)
+            .await,
+    );
+    let sid = id_in(&to, "/bids/");
+    page(browser, &to, "Submit your bid").await;
+    // A price that is not money is refused with the question's own message; nothing saved.
+    let bad = browser
+        .post(
+            &to,
+            &[
+                ("Q1", "yes"),
+                ("Q2", safeguarding),
+                ("Q3", "about £1k"),
+                ("action", "save"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("enter the price in pounds and pence"));
+    let saved = browser
+        .post(
+            &to,
+            &[
+                ("Q1", "yes"),
+                ("Q2", safeguarding),
+                ("Q3", price),
+                ("action", "save"),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&saved).ends_with("done=draft"));
+    // The page's script saves drafts in the background: a 204 and nothing else.
+    let autosave = browser
+        .post_with_headers(
+            &to,
+            &[("Q2", "draft in progress"), ("action", "save")],
+            &[("X-Autosave", "1")],
+        )
+        .await;
+    assert_eq!(autosave.status, 204);
+    page(browser, &to, "draft in progress").await;
+    let uploaded = browser
+        .post_file(
+            &format!("/bids/{sid}/files"),
+            &[("question_id", "Q4")],
+            "insurance.pdf",
+            PDF,
+        )
+        .await;
+    assert!(location(&uploaded).contains("done=uploaded"));
+    let submitted = browser
+        .post(
+            &to,
+            &[
+                ("Q1", "yes"),
+                ("Q2", safeguarding),
+                ("Q3", price),
+                ("action", "submit"),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&submitted).ends_with("done=submitted"));
+    page(
+        browser,
+        &format!("{to}?done=submitted"),
+        "Your bid is submitted and sealed",
+    )
+    .await;
+    sid
+}
+
+#[actix_web::test]
+async fn a_tender_runs_end_to_end_through_the_pages() {
+    let app = spawn_app().await;
+    let mut public = app.browser();
+    page(&mut public, "/opportunities", "Find opportunities").await;
+
+    // The commissioner creates the procurement; a form with mistakes says what to fix.
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    page(&mut c, "/procurements", "Create a procurement").await;
+    let form = page(&mut c, "/procurements/new", "Create a procurement").await;
+    let district =
+        first_id_after(&form, "name=\"district_ids\" type=\"checkbox\" value=\"").unwrap();
+    let bad = c
+        .post(
+            "/procurements/new",
+            &[("title", ""), ("light_touch", "yes")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("There is a problem") && bad.text().contains("Enter a title"));
+    let soon =
+        chrono::Utc::now().with_timezone(&chrono_tz::Europe::London) + chrono::Duration::days(10);
+    let later = soon + chrono::Duration::days(5);
+    let award = (later + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (cd, sd) = (
+        soon.format("%Y-%m-%d").to_string(),
+        later.format("%Y-%m-%d").to_string(),
+    );
+    let created = c
+        .post(
+            "/procurements/new",
+            &[
+                ("title", "Day opportunities in Teme Valley"),
+                ("reference", "WCC-PAGES-1"),
+                (
+                    "description",
+                    "Day opportunities for adults with learning disabilities.",
+                ),
+                ("service_type", "day_opportunities"),
+                ("district_ids", &district),
+                ("estimated_value", "850,000"),
+                ("regime", "pa2023"),
+                ("light_touch", "yes"),
+                ("procedure", "open"),
+                ("lots", ""),
+                ("clarification_date", &cd),
+                ("clarification_time", "17:00"),
+                ("submission_date", &sd),
+                ("submission_time", "12:00"),
+                ("planned_award_date", &award),
+                ("standstill_working_days", "8"),
+            ],
+            true,
+        )
+        .await;
+    let overview = location(&created);
+    let id = id_in(&overview, "/procurements/");
+    page(&mut c, &overview, "Procurement created").await;
+
+    // The questionnaire, one question at a time.
+    let builder = format!("/procurements/{id}/questionnaire");
+    page(&mut c, &builder, "No questions yet").await;
+    let missing_weight = c
+        .post(
+            &builder,
+            &[
+                ("new_section", "Quality"),
+                ("kind", "scored"),
+                ("title", "Safeguarding"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(missing_weight.status, 422);
+    assert!(
+        missing_weight
+            .text()
+            .contains("Give this question a weight")
+    );
+    for fields in [
+        vec![
+            ("new_section", "Eligibility"),
+            ("kind", "pass_fail"),
+            ("title", "Are you registered with CQC?"),
+            ("pass_answer", "yes"),
+        ],
+        vec![
+            ("new_section", "Quality"),
+            ("kind", "scored"),
+            ("title", "Safeguarding"),
+            ("weight", "70"),
+            ("word_limit", "300"),
+            ("guidance", "An example, please."),
+        ],
+        vec![
+            ("new_section", "Price"),
+            ("kind", "price"),
+            ("title", "Annual price"),
+            ("weight", "30"),
+        ],
+        vec![
+            ("new_section", "Evidence"),
+            ("kind", "evidence"),
+            ("title", "Insurance certificate"),
+        ],
+        vec![
+            ("section", "Evidence"),
+            ("kind", "information"),
+            ("title", "Anything else?"),
+            ("word_limit", "100"),
+        ],
+    ] {
+        let r = c.post(&builder, &fields, true).await;
+        assert!(location(&r).ends_with("done=saved"), "{fields:?}");
+    }
+    let html = page(&mut c, &builder, "Weights total <strong>100%</strong>").await;
+    assert!(html.contains("Q5"));
+    assert!(
+        location(
+            &c.post(&format!("{builder}/remove"), &[("question_id", "Q5")], true)
+                .await
+        )
+        .ends_with("done=saved")
+    );
+
+    // Publishing needs the conflicts assessment.
+    let refused = c
+        .post(&format!("/procurements/{id}/publish"), &[], true)
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused
+            .text()
+            .contains("Record the conflicts assessment before publishing")
+    );
+    let r = c
+        .post(
+            &format!("/procurements/{id}/conflicts-assessment"),
+            &[(
+                "assessment",
+                "The panel declared no links with local providers.",
+            )],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=assessed"));
+    let r = c
+        .post_file(
+            &format!("/procurements/{id}/documents"),
+            &[("title", "Specification")],
+            "spec.pdf",
+            PDF,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=document"));
+    let r = c
+        .post(&format!("/procurements/{id}/publish"), &[], true)
+        .await;
+    assert!(location(&r).ends_with("done=published"));
+
+    // Providers find it, ask a question and bid.
+    let listing = page(
+        &mut public,
+        "/opportunities?service_type=day_opportunities",
+        "Day opportunities in Teme Valley",
+    )
+    .await;
+    assert!(listing.contains(&format!("/opportunities/{id}")));
+    page(&mut public, &format!("/opportunities/{id}"), "Sign in").await;
+    let mut bright = app.browser();
+    bright.sign_in(BRIGHT).await;
+    assert!(
+        location(
+            &bright
+                .post(&format!("/opportunities/{id}/interest"), &[], true)
+                .await
+        )
+        .ends_with("done=interest")
+    );
+    assert!(
+        location(
+            &bright
+                .post(
+                    &format!("/opportunities/{id}/questions"),
+                    &[("question", "Is transport included?")],
+                    true
+                )
+                .await
+        )
+        .ends_with("done=asked")
+    );
+    let bright_sid = bid(
+        &mut bright,
+        &id,
+        "We train every worker in safeguarding before their first shift, with two examples.",
+        "1,250.00",
+    )
+    .await;
+    let mut meadow = app.browser();
+    meadow.sign_in(MEADOW).await;
+    let meadow_sid = bid(&mut meadow, &id, "We follow the council's policy.", "990").await;
+    // One provider cannot open another's bid.
+    assert_eq!(meadow.get(&format!("/bids/{bright_sid}")).await.status, 404);
+    page(&mut bright, "/bids", "Submitted").await;
+
+    // The commissioner answers the clarification for everyone.
+    let clar = page(
+        &mut c,
+        &format!("/procurements/{id}/clarifications"),
+        "Is transport included?",
+    )
+    .await;
+    let cid = first_id_after(&clar, &format!("/procurements/{id}/clarifications/")).unwrap();
+    let r = c
+        .post(
+            &format!("/procurements/{id}/clarifications/{cid}"),
+            &[
+                ("answer", "No: providers arrange their own."),
+                ("publish", "yes"),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=answered"));
+    page(
+        &mut meadow,
+        &format!("/opportunities/{id}"),
+        "providers arrange their own",
+    )
+    .await;
+
+    // Sealed: the commissioner sees only that two bids exist.
+    let overview_html = page(&mut c, &overview, "sealed until you open them").await;
+    assert!(!overview_html.contains("We train every worker"));
+    assert_eq!(
+        c.get(&format!(
+            "/submissions/{bright_sid}/files/{}",
+            uuid::Uuid::nil()
+        ))
+        .await
+        .status,
+        403
+    );
+
+    // The deadline passes; the commissioner opens the bids and sets the panel.
+    let mut db = app.db().await;
+    diesel::sql_query(format!("UPDATE procurements SET clarification_deadline = now() - interval '2 seconds', submission_deadline = now() - interval '1 second' WHERE id = '{id}'"))
+        .execute(&mut db).await.unwrap();
+    assert!(
+        location(&c.post(&format!("/procurements/{id}/open"), &[], true).await)
+            .ends_with("done=opened")
+    );
+    let panel = page(
+        &mut c,
+        &format!("/procurements/{id}/panel"),
+        "Who will evaluate the bids?",
+    )
+    .await;
+    let evaluator =
+        first_id_after(&panel, "name=\"evaluator_ids\" type=\"checkbox\" value=\"").unwrap();
+    assert!(
+        location(
+            &c.post(
+                &format!("/procurements/{id}/panel"),
+                &[("evaluator_ids", &evaluator)],
+                true
+            )
+            .await
+        )
+        .ends_with("done=panel")
+    );
+
+    // The evaluator declares before seeing anything, then scores.
+    let mut e = app.browser();
+    e.sign_in(EVALUATOR).await;
+    assert_eq!(
+        e.get(&format!("/evaluations/{bright_sid}")).await.status,
+        403
+    );
+    page(
+        &mut e,
+        &format!("/procurements/{id}"),
+        "Declare your interests",
+    )
+    .await;
+    let form = page(
+        &mut e,
+        &format!("/procurements/{id}/declarations"),
+        "Do you have an interest in",
+    )
+    .await;
+    let org0 = first_id_after(&form, "name=\"organisation-0\" value=\"").unwrap();
+    let org1 = first_id_after(&form, "name=\"organisation-1\" value=\"").unwrap();
+    let incomplete = e
+        .post(
+            &format!("/procurements/{id}/declarations"),
+            &[
+                ("organisation-0", &org0),
+                ("interest-0", "no"),
+                ("organisation-1", &org1),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(incomplete.status, 422);
+    let r = e
+        .post(
+            &format!("/procurements/{id}/declarations"),
+            &[
+                ("organisation-0", &org0),
+                ("interest-0", "no"),
+                ("organisation-1", &org1),
+                ("interest-1", "no"),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=declared"));
+    for (sid, score) in [(&bright_sid, "4"), (&meadow_sid, "2")] {
+        let sheet = page(
+            &mut e,
+            &format!("/evaluations/{sid}"),
+            "The bidder's answer",
+        )
+        .await;
+        assert!(sheet.contains("safeguarding") || sheet.contains("policy"));
+        let missing = e
+            .post(
+                &format!("/evaluations/{sid}"),
+                &[("score-Q2", score), ("reason-Q2", ""), ("action", "submit")],
+                true,
+            )
+            .await;
+        assert_eq!(missing.status, 422);
+        let r = e
+            .post(
+                &format!("/evaluations/{sid}"),
+                &[
+                    ("score-Q2", score),
+                    ("reason-Q2", "Reasons as discussed."),
+                    ("action", "submit"),
+                ],
+                true,
+            )
+            .await;
+        assert!(location(&r).ends_with("done=scores-submitted"));
+    }
+
+    // Moderation, results and award.
+    page(
+        &mut c,
+        &format!("/procurements/{id}/moderation"),
+        "Reasons as discussed.",
+    )
+    .await;
+    for (sid, score, reason) in [
+        (&bright_sid, "4", "Two clear examples of escalation."),
+        (&meadow_sid, "2", "Restates the policy without examples."),
+    ] {
+        let r = c
+            .post(
+                &format!("/procurements/{id}/moderation/{sid}/Q2"),
+                &[("score", score), ("reason", reason)],
+                true,
+            )
+            .await;
+        assert!(location(&r).contains("done=moderated"));
+    }
+    let results = page(&mut c, &format!("/procurements/{id}/results"), "Award").await;
+    assert!(
+        results.contains("Abnormally low")
+            || results.contains("Excluded")
+            || results.contains("1.")
+    );
+    let r = c
+        .post(
+            &format!("/procurements/{id}/results"),
+            &[("successful", &bright_sid)],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=awarded"));
+    page(&mut c, &overview, "Standstill ends").await;
+
+    // The losing bidder reads its assessment summary.
+    let summary = page(
+        &mut meadow,
+        &format!("/bids/{meadow_sid}"),
+        "Your bid was not successful",
+    )
+    .await;
+    assert!(summary.contains("Restates the policy without examples."));
+    assert!(
+        summary.contains("Two clear examples of escalation."),
+        "the winning bid's reason is shown"
+    );
+    assert!(
+        !summary.contains("Bright Care"),
+        "the winner is not named in the summary"
+    );
+    page(
+        &mut bright,
+        &format!("/bids/{bright_sid}"),
+        "Your bid was successful",
+    )
+    .await;
+}
