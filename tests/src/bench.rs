@@ -56,3 +56,93 @@ impl BenchDatabase {
         Ok(())
     }
 }
+
+/// The app served for a benchmark on a free loopback port.
+pub struct BenchApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub settings: backend::config::Settings,
+    pub pool: backend::db::DbPool,
+    pub handle: actix_web::dev::ServerHandle,
+    /// Server workers (one per core).
+    pub workers: usize,
+    pub pool_size: usize,
+}
+
+/// Serves the app on `database_url` with one worker per core and a pool of four
+/// connections per core (at least 8). Call inside an actix system.
+pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
+    let workers = cores();
+    let pool_size = (workers * 4).max(8);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    let settings = crate::test_settings(database_url, &address);
+    let pool = backend::db::build_pool(database_url, pool_size)?;
+    let app = backend::startup::Application::build_with_workers(
+        settings.clone(),
+        pool.clone(),
+        listener,
+        workers,
+    )?;
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run());
+    Ok(BenchApp {
+        address,
+        settings,
+        pool,
+        handle,
+        workers,
+        pool_size,
+    })
+}
+
+/// This machine's cores (server workers, and pgbench's threads).
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// `pgbench -i -s 1` on `url`: the tables its transactions use.
+pub fn pgbench_init(url: &str) -> anyhow::Result<()> {
+    let pgbench = backend::db::embedded::program("pgbench")?;
+    let init = std::process::Command::new(&pgbench)
+        .args(["-i", "-s", "1", "-q", url])
+        .output()?;
+    anyhow::ensure!(
+        init.status.success(),
+        "pgbench -i failed: {}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    Ok(())
+}
+
+/// Runs pgbench with `extra` arguments (`-S`, `-N`, or none for tpcb-like), `clients`
+/// clients and one thread per core for `seconds`; returns its transactions per second.
+pub fn pgbench_tps(extra: &[&str], clients: usize, seconds: u64, url: &str) -> anyhow::Result<f64> {
+    let pgbench = backend::db::embedded::program("pgbench")?;
+    let run = std::process::Command::new(pgbench)
+        .args(extra)
+        .args([
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &cores().to_string(),
+            "-T",
+            &seconds.to_string(),
+            url,
+        ])
+        .output()?;
+    anyhow::ensure!(
+        run.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let output = String::from_utf8_lossy(&run.stdout);
+    output
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {output}"))
+}

@@ -9,8 +9,6 @@
 //! Uses `DATABASE_URL`'s server or the private cluster under `.data/test-postgres`, in a
 //! fresh database that it drops afterwards (`tests::bench`).
 
-use backend::startup::Application;
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -29,18 +27,14 @@ fn main() -> anyhow::Result<()> {
     let db = runtime.block_on(tests::bench::BenchDatabase::create())?;
     let database_url = db.url.clone();
 
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    let pool_size = (cores * 4).max(8);
     let app_rps = actix_web::rt::System::new().block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let settings = tests::test_settings(&database_url, &address);
-        let pool = backend::db::build_pool(&database_url, pool_size)?;
-        let app = Application::build_with_workers(settings, pool, listener, cores)?;
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run());
+        let tests::bench::BenchApp {
+            address,
+            handle,
+            workers: cores,
+            pool_size,
+            ..
+        } = tests::bench::serve(&database_url)?;
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
         let mut reply = client
             .post(format!("{address}/api/v1/auth/token"))
@@ -63,39 +57,8 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(rps)
     })?;
 
-    let pgbench = backend::db::embedded::program("pgbench")?;
-    let init = std::process::Command::new(&pgbench)
-        .args(["-i", "-s", "1", "-q", &database_url])
-        .output()?;
-    anyhow::ensure!(
-        init.status.success(),
-        "pgbench -i failed: {}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let run = std::process::Command::new(&pgbench)
-        .args([
-            "-S",
-            "-c",
-            &CLIENTS.to_string(),
-            "-j",
-            &cores.to_string(),
-            "-T",
-            &seconds.to_string(),
-            &database_url,
-        ])
-        .output()?;
-    anyhow::ensure!(
-        run.status.success(),
-        "pgbench failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let output = String::from_utf8_lossy(&run.stdout);
-    let tps: f64 = output
-        .lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {output}"))?;
+    tests::bench::pgbench_init(&database_url)?;
+    let tps = tests::bench::pgbench_tps(&["-S"], CLIENTS, seconds, &database_url)?;
     println!("pgbench -S             clients={CLIENTS} duration={seconds}s tps={tps:.0}");
     println!("ratio app/pgbench = {:.2} (aim: >= 0.70)", app_rps / tps);
 
