@@ -1295,6 +1295,24 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
         .unwrap();
     assert_eq!(mine["outcome"], "unsuccessful");
 
+    // A provider reaches no one's scores, moderation, results or notice, its own included.
+    for path in [
+        format!("/api/v1/submissions/{bright_sid}/scores"),
+        format!("/api/v1/submissions/{meadow_sid}/scores"),
+        format!("/api/v1/procurements/{id}/moderation"),
+        format!("/api/v1/procurements/{id}/results"),
+        format!("/api/v1/procurements/{id}/award-notice"),
+        format!("/api/v1/procurements/{id}/submissions"),
+    ] {
+        let r = app.get(&path, Some(&meadow)).await;
+        assert!(
+            r.status == 403 || r.status == 404,
+            "{path}: {} {}",
+            r.status,
+            r.text()
+        );
+        assert!(!r.text().contains("Ev1:") && !r.text().contains("Clear escalation"));
+    }
     let notice = app
         .get(&format!("/api/v1/procurements/{id}/award-notice"), Some(&c))
         .await

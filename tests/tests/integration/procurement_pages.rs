@@ -515,3 +515,128 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     )
     .await;
 }
+
+/// The demo tenders render for every role at every stage (they are what a visitor sees
+/// first, so a template that fails on them would be the first thing anyone meets).
+#[actix_web::test]
+async fn the_demo_tenders_render_for_every_role() {
+    let app = spawn_app().await;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        reference: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let mut db = app.db().await;
+    let rows: Vec<Row> =
+        diesel::sql_query("SELECT reference, id::text AS id FROM procurements ORDER BY reference")
+            .load(&mut db)
+            .await
+            .unwrap();
+    let id = |r: &str| {
+        rows.iter()
+            .find(|x| x.reference == r)
+            .unwrap_or_else(|| panic!("demo tender {r}"))
+            .id
+            .clone()
+    };
+    let (awarded, evaluating, open) = (id("WCC-2026-017"), id("WCC-2026-024"), id("WCC-2026-031"));
+
+    let mut public = app.browser();
+    page(&mut public, "/opportunities", "Home care in Wyre Forest").await;
+    page(
+        &mut public,
+        &format!("/opportunities/{open}"),
+        "The questions",
+    )
+    .await;
+
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    page(&mut c, "/procurements", "Reablement service, countywide").await;
+    page(
+        &mut c,
+        &format!("/procurements/{open}"),
+        "Answer clarifications",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{open}/questionnaire"),
+        "Weights total",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{open}/clarifications"),
+        "Save and email the answer",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{evaluating}"),
+        "Moderate the scores",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{evaluating}/moderation"),
+        "Waiting for scores from",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{evaluating}/results"),
+        "Moderation is not finished",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{awarded}"),
+        "Standstill ends",
+    )
+    .await;
+    page(
+        &mut c,
+        &format!("/procurements/{awarded}/results"),
+        "This procurement has been awarded",
+    )
+    .await;
+
+    let mut e = app.browser();
+    e.sign_in(EVALUATOR).await;
+    let overview = page(
+        &mut e,
+        &format!("/procurements/{evaluating}"),
+        "Your evaluation",
+    )
+    .await;
+    let sid = first_id_after(&overview, "/evaluations/").unwrap();
+    page(
+        &mut e,
+        &format!("/evaluations/{sid}"),
+        "The bidder's answer",
+    )
+    .await;
+
+    let mut m = app.browser();
+    m.sign_in(MEADOW).await;
+    let bids = page(&mut m, "/bids", "Reablement service, countywide").await;
+    assert!(bids.contains("Not successful") && bids.contains("Draft"));
+    let lost = first_id_after(&bids, "/bids/").unwrap();
+    let mut seen_summary = false;
+    for bid in bids
+        .split("href=\"/bids/")
+        .skip(1)
+        .map(|s| s[..36].to_string())
+        .chain([lost])
+    {
+        let html = page(&mut m, &format!("/bids/{bid}"), "Your bid for").await;
+        seen_summary |= html.contains("Your bid was not successful");
+    }
+    assert!(
+        seen_summary,
+        "Meadow can read why it lost the reablement tender"
+    );
+}
