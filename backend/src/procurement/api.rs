@@ -236,7 +236,8 @@ pub async fn publish(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let actor = &user.0;
-    in_tx!(state, |tx| super::publish(tx, actor, *id).await)?;
+    in_tx!(state, |tx| super::publish(tx, &state.mail, actor, *id)
+        .await)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -249,7 +250,7 @@ pub async fn cancel(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let actor = &user.0;
-    in_tx!(state, |tx| super::cancel(tx, actor, *id).await)?;
+    in_tx!(state, |tx| super::cancel(tx, &state.mail, actor, *id).await)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -423,7 +423,9 @@ async fn publish_tender(
     super::record_conflicts_assessment(conn, c, view.id, assessment)
         .await
         .step("conflicts assessment")?;
-    super::publish(conn, c, view.id).await.step("publish")?;
+    super::publish(conn, &p.mail, c, view.id)
+        .await
+        .step("publish")?;
     Ok(view)
 }
 

@@ -646,9 +646,11 @@ pub async fn record_conflicts_assessment(
 
 /// Publishes a draft (commissioners): refused without a conflicts assessment, with an
 /// invalid questionnaire, or when the deadline has passed (database clock). Freezes the
-/// questionnaire.
+/// questionnaire, and emails an opening notice to every provider who asked for them for
+/// this type of service.
 pub async fn publish(
     conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
     user: &AuthUser,
     id: Uuid,
 ) -> Result<(), Problem> {
@@ -696,19 +698,88 @@ pub async fn publish(
     .set(questionnaire_versions::frozen_at.eq(diesel::dsl::now))
     .execute(conn)
     .await?;
+    let notified = opening_notices(conn, mail_context, &row).await?;
+    // Audit last, so the audit chain's lock is not held while emails render.
     audit::record(
         conn,
         &user.actor(),
-        Entry::new("procurement.published", "procurement", id)
-            .with_details(serde_json::json!({"reference": row.reference})),
+        Entry::new("procurement.published", "procurement", id).with_details(
+            serde_json::json!({"reference": row.reference, "opening_notices": notified}),
+        ),
     )
     .await?;
     Ok(())
 }
 
+/// Emails the opening notice of a just-published procurement to providers' users who
+/// have confirmed their email address, have not turned opening notices off, and chose this
+/// type of service (or chose none, which means every type). Returns how many were queued.
+async fn opening_notices(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    row: &ProcurementRow,
+) -> Result<usize, Problem> {
+    use crate::db::schema::notification_service_types as prefs;
+    let service_type: ServiceType = row.service_type.parse().map_err(Problem::internal)?;
+    let recipients: Vec<(String, String, Uuid)> = users::table
+        .inner_join(organisations::table)
+        .filter(users::role.eq(Role::Provider))
+        .filter(users::active.eq(true))
+        .filter(organisations::active.eq(true))
+        .filter(users::email_verified_at.is_not_null())
+        .filter(
+            diesel::dsl::not(diesel::dsl::exists(
+                prefs::table.filter(prefs::user_id.eq(users::id)),
+            ))
+            .or(diesel::dsl::exists(
+                prefs::table
+                    .filter(prefs::user_id.eq(users::id))
+                    .filter(prefs::service_type.eq(service_type.as_str())),
+            )),
+        )
+        .order(users::email)
+        .select((users::email, users::name, users::id))
+        .load(conn)
+        .await?;
+    let view = view(conn, row).await?;
+    let mut queued = 0;
+    for (to_address, to_name, user_id) in recipients {
+        let sent = mail::enqueue(
+            conn,
+            mail_context,
+            Email {
+                template: "tender_opened",
+                to_address,
+                to_name,
+                user_id: Some(user_id),
+                reason: format!(
+                    "You received this email because you asked for opening notices about {}.",
+                    service_type.label().to_lowercase()
+                ),
+                optional_kind: Some(mail::NotificationKind::OpeningNotices),
+                data: serde_json::json!({
+                    "reference": view.reference,
+                    "title": view.title,
+                    "council": view.council_name,
+                    "service": view.service_type.label(),
+                    "districts": view.district_names.join(", "),
+                    "value": rules::pounds(view.estimated_value_pence),
+                    "clarification_deadline": crate::web::london_time(view.clarification_deadline),
+                    "deadline": crate::web::london_time(view.submission_deadline),
+                    "link": format!("{}/opportunities/{}", mail_context.public_url, view.id),
+                }),
+            },
+        )
+        .await?;
+        queued += usize::from(sent.is_some());
+    }
+    Ok(queued)
+}
+
 /// Cancels a procurement before award (commissioners).
 pub async fn cancel(
     conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
     user: &AuthUser,
     id: Uuid,
 ) -> Result<(), Problem> {
@@ -723,6 +794,31 @@ pub async fn cancel(
         .set(procurements::cancelled_at.eq(diesel::dsl::now))
         .execute(conn)
         .await?;
+    // Everyone who registered interest or started a bid is told, with the reason.
+    for (to_address, to_name, user_id) in interested_users(conn, id).await? {
+        mail::enqueue(
+            conn,
+            mail_context,
+            Email {
+                template: "procurement_cancelled",
+                to_address,
+                to_name,
+                user_id: Some(user_id),
+                reason: format!(
+                    "You received this email because your organisation registered interest in {} or started a bid for it.",
+                    row.reference
+                ),
+                optional_kind: None,
+                data: serde_json::json!({
+                    "reference": row.reference,
+                    "title": row.title,
+                    "opened": row.opened_at.is_some(),
+                    "link": format!("{}/bids", mail_context.public_url),
+                }),
+            },
+        )
+        .await?;
+    }
     audit::record(
         conn,
         &user.actor(),

@@ -1589,9 +1589,12 @@ pub async fn procurement_action(
     let (id, action) = path.into_inner();
     let actor = &user.0;
     let result = match action.as_str() {
-        "publish" => in_tx!(state, |tx| super::publish(tx, actor, id).await).map(|_| "published"),
+        "publish" => in_tx!(state, |tx| super::publish(tx, &state.mail, actor, id).await)
+            .map(|_| "published"),
         "open" => in_tx!(state, |tx| evaluation::open(tx, actor, id).await).map(|_| "opened"),
-        "cancel" => in_tx!(state, |tx| super::cancel(tx, actor, id).await).map(|_| "cancelled"),
+        "cancel" => {
+            in_tx!(state, |tx| super::cancel(tx, &state.mail, actor, id).await).map(|_| "cancelled")
+        }
         _ => in_tx!(state, |tx| evaluation::enter_contract(tx, actor, id).await)
             .map(|_| "contract-entered"),
     };

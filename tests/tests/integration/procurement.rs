@@ -167,7 +167,28 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
         )
         .await;
     assert_eq!(r.status, 200);
+    // Meadow asked only for nursing opportunities; Bright chose no types (so every type).
+    sql(&app, "INSERT INTO notification_service_types (user_id, service_type) SELECT id, 'nursing' FROM users WHERE email = 'bids@meadowhomes.example'").await;
     assert_eq!(post(&app, &publish, &c, json!({})).await.status, 204);
+    let opening: Vec<Value> = emails_to(&app, BRIGHT)
+        .await
+        .into_iter()
+        .filter(|e| e["template"] == "tender_opened")
+        .collect();
+    assert_eq!(opening.len(), 1, "Bright gets the opening notice");
+    assert!(
+        opening[0]["text_body"]
+            .as_str()
+            .unwrap()
+            .contains("Stop these emails")
+    );
+    assert!(
+        emails_to(&app, MEADOW)
+            .await
+            .iter()
+            .all(|e| e["template"] != "tender_opened"),
+        "Meadow chose nursing only"
+    );
     // Published: on the public list, filterable, and no longer editable. (The demo data
     // has an open home care tender too, in another district.)
     let district = app
@@ -211,6 +232,59 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
         .await
         .json();
     assert_eq!(audit["total"], 1, "{audit}");
+    // Cancelling tells everyone who showed interest; it happens once.
+    let bright = app.token(BRIGHT).await;
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/interest"),
+        &bright,
+        json!({}),
+    )
+    .await;
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/cancel"),
+        &provider,
+        json!({}),
+    )
+    .await
+    .problem(403);
+    assert_eq!(
+        post(
+            &app,
+            &format!("/api/v1/procurements/{id}/cancel"),
+            &c,
+            json!({})
+        )
+        .await
+        .status,
+        204
+    );
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/cancel"),
+        &c,
+        json!({}),
+    )
+    .await
+    .problem(409);
+    assert_eq!(
+        app.get(&format!("/api/v1/procurements/{id}"), None)
+            .await
+            .json()["status"],
+        "cancelled"
+    );
+    let cancelled = emails_to(&app, BRIGHT)
+        .await
+        .into_iter()
+        .find(|e| e["template"] == "procurement_cancelled")
+        .expect("bidders are told");
+    assert!(
+        cancelled["text_body"]
+            .as_str()
+            .unwrap()
+            .contains("Nobody at the council has read a sealed bid")
+    );
 }
 
 #[actix_web::test]
