@@ -795,30 +795,19 @@ pub async fn cancel(
         .execute(conn)
         .await?;
     // Everyone who registered interest or started a bid is told, with the reason.
-    for (to_address, to_name, user_id) in interested_users(conn, id).await? {
-        mail::enqueue(
-            conn,
-            mail_context,
-            Email {
-                template: "procurement_cancelled",
-                to_address,
-                to_name,
-                user_id: Some(user_id),
-                reason: format!(
-                    "You received this email because your organisation registered interest in {} or started a bid for it.",
-                    row.reference
-                ),
-                optional_kind: None,
-                data: serde_json::json!({
-                    "reference": row.reference,
-                    "title": row.title,
-                    "opened": row.opened_at.is_some(),
-                    "link": format!("{}/bids", mail_context.public_url),
-                }),
-            },
-        )
-        .await?;
-    }
+    tell_bidders(
+        conn,
+        mail_context,
+        &row,
+        "procurement_cancelled",
+        serde_json::json!({
+            "reference": row.reference,
+            "title": row.title,
+            "opened": row.opened_at.is_some(),
+            "link": format!("{}/bids", mail_context.public_url),
+        }),
+    )
+    .await?;
     audit::record(
         conn,
         &user.actor(),
@@ -988,31 +977,20 @@ pub async fn replace_questionnaire(
     .set(crate::db::schema::submissions::questionnaire_version.eq(next))
     .execute(conn)
     .await?;
-    for (to_address, to_name, user_id) in interested_users(conn, id).await? {
-        mail::enqueue(
-            conn,
-            mail_context,
-            Email {
-                template: "questionnaire_changed",
-                to_address,
-                to_name,
-                user_id: Some(user_id),
-                reason: format!(
-                    "You received this email because your organisation registered interest in {} or started a bid for it.",
-                    row.reference
-                ),
-                optional_kind: None,
-                data: serde_json::json!({
-                    "reference": row.reference,
-                    "title": row.title,
-                    "version": next,
-                    "change_note": note,
-                    "link": format!("{}/opportunities/{}", mail_context.public_url, id),
-                }),
-            },
-        )
-        .await?;
-    }
+    tell_bidders(
+        conn,
+        mail_context,
+        &row,
+        "questionnaire_changed",
+        serde_json::json!({
+            "reference": row.reference,
+            "title": row.title,
+            "version": next,
+            "change_note": note,
+            "link": format!("{}/opportunities/{}", mail_context.public_url, id),
+        }),
+    )
+    .await?;
     // Audit last, so the audit chain's lock is not held while emails render.
     audit::record(
         conn,
@@ -1026,6 +1004,37 @@ pub async fn replace_questionnaire(
         version,
         questionnaire,
     })
+}
+
+/// Emails `template` to everyone whose organisation registered interest in the procurement
+/// or started a bid for it, saying that is why.
+async fn tell_bidders(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    row: &ProcurementRow,
+    template: &'static str,
+    data: serde_json::Value,
+) -> Result<(), Problem> {
+    for (to_address, to_name, user_id) in interested_users(conn, row.id).await? {
+        mail::enqueue(
+            conn,
+            mail_context,
+            Email {
+                template,
+                to_address,
+                to_name,
+                user_id: Some(user_id),
+                reason: format!(
+                    "You received this email because your organisation registered interest in {} or started a bid for it.",
+                    row.reference
+                ),
+                optional_kind: None,
+                data: data.clone(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Active users of organisations that registered interest in, or started a bid for, a
