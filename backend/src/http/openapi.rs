@@ -36,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         crate::procurement::api::record_conflicts_assessment,
         crate::procurement::api::publish,
         crate::procurement::api::cancel,
+        crate::procurement::api::change_timetable,
         crate::procurement::api::replace_questionnaire,
         crate::procurement::api::add_document,
         crate::procurement::api::register_interest,

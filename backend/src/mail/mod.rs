@@ -117,6 +117,8 @@ pub fn sample_data() -> serde_json::Value {
         "council": "Wyvern County Council", "service": "Home care (domiciliary)",
         "districts": "Severnside, Wyre Forest", "value": "£2,400,000.00",
         "clarification_deadline": "8 January 2027 at 5:00pm", "opened": false,
+        "why": "Providers asked for more time after the clarification about TUPE.",
+        "old_deadline": "8 January 2027 at midday",
         "criteria": [{"question_id": "Q2", "question": "Safeguarding", "weight": 30, "your_score": 3,
             "your_score_meaning": "acceptable", "your_reason": "Sound policy; few examples.",
             "has_winner": true, "winning_score": 4, "winning_score_meaning": "good",

@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/procurements/{id}/publish").route(web::post().to(publish)))
     .service(resource("/procurements/{id}/cancel").route(web::post().to(cancel)))
+    .service(resource("/procurements/{id}/timetable").route(web::post().to(change_timetable)))
     .service(
         resource("/procurements/{id}/questionnaire")
             .route(web::get().to(get_questionnaire))
@@ -252,6 +253,25 @@ pub async fn cancel(
     let actor = &user.0;
     in_tx!(state, |tx| super::cancel(tx, &state.mail, actor, *id).await)?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Move a published procurement's deadlines later (commissioners; bidders are emailed).
+#[utoipa::path(post, path = "/api/v1/procurements/{id}/timetable", tag = "procurement",
+    request_body = super::TimetableInput,
+    responses((status = 200, body = ProcurementView), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn change_timetable(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    input: web::Json<super::TimetableInput>,
+) -> Result<web::Json<ProcurementView>, Problem> {
+    let actor = &user.0;
+    let mail = &state.mail;
+    Ok(web::Json(in_tx!(state, |tx| super::change_timetable(
+        tx, mail, actor, *id, &input
+    )
+    .await)?))
 }
 
 /// Which questionnaire version.

@@ -776,6 +776,129 @@ async fn opening_notices(
     Ok(queued)
 }
 
+/// A new timetable for a published procurement, and why (bidders are told).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct TimetableInput {
+    pub clarification_deadline: DateTime<Utc>,
+    pub submission_deadline: DateTime<Utc>,
+    pub planned_award_date: NaiveDate,
+    /// Why the timetable changed, as bidders will read it.
+    pub reason: String,
+}
+
+/// Moves a published procurement's deadlines later (commissioners), while it is still
+/// open by the database clock. Deadlines only move later, so nobody loses time they were
+/// promised; everyone who registered interest or started a bid is emailed the change.
+pub async fn change_timetable(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+    input: &TimetableInput,
+) -> Result<ProcurementView, Problem> {
+    let row = load_managed(conn, user, id).await?;
+    if row.published_at.is_none() {
+        return Err(conflict(
+            "procurement-draft",
+            "This procurement is not published: change its details instead.",
+        ));
+    }
+    let mut errors = Vec::new();
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.len() > 5000 {
+        errors.push(FieldError::new(
+            "reason",
+            "Say why the timetable is changing, in words bidders will understand",
+        ));
+    }
+    if input.submission_deadline < row.submission_deadline {
+        errors.push(FieldError::new(
+            "submission_deadline",
+            format!(
+                "The submission deadline can only move later than {}",
+                crate::web::london_time(row.submission_deadline)
+            ),
+        ));
+    }
+    if input.clarification_deadline < row.clarification_deadline {
+        errors.push(FieldError::new(
+            "clarification_deadline",
+            format!(
+                "The clarification deadline can only move later than {}",
+                crate::web::london_time(row.clarification_deadline)
+            ),
+        ));
+    }
+    if input.clarification_deadline >= input.submission_deadline {
+        errors.push(FieldError::new(
+            "clarification_deadline",
+            "The clarification deadline must be before the submission deadline",
+        ));
+    }
+    if input.planned_award_date < input.submission_deadline.date_naive() {
+        errors.push(FieldError::new(
+            "planned_award_date",
+            "The planned award date must be on or after the submission deadline",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let changed = diesel::update(
+        procurements::table
+            .find(id)
+            .filter(procurements::opened_at.is_null())
+            .filter(procurements::cancelled_at.is_null())
+            .filter(procurements::submission_deadline.gt(diesel::dsl::sql::<
+                diesel::sql_types::Timestamptz,
+            >("clock_timestamp()"))),
+    )
+    .set((
+        procurements::clarification_deadline.eq(input.clarification_deadline),
+        procurements::submission_deadline.eq(input.submission_deadline),
+        procurements::planned_award_date.eq(input.planned_award_date),
+        procurements::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    if changed == 0 {
+        return Err(conflict(
+            "deadline-passed",
+            "The submission deadline has passed, so the timetable can no longer change.",
+        ));
+    }
+    tell_bidders(
+        conn,
+        mail_context,
+        &row,
+        "timetable_changed",
+        serde_json::json!({
+            "reference": row.reference,
+            "title": row.title,
+            "why": reason,
+            "old_deadline": crate::web::london_time(row.submission_deadline),
+            "deadline": crate::web::london_time(input.submission_deadline),
+            "clarification_deadline": crate::web::london_time(input.clarification_deadline),
+            "link": format!("{}/opportunities/{}", mail_context.public_url, id),
+        }),
+    )
+    .await?;
+    audit::record(
+        conn,
+        &user.actor(),
+        Entry::new("procurement.timetable_changed", "procurement", id).with_details(
+            serde_json::json!({
+                "from": row.submission_deadline,
+                "to": input.submission_deadline,
+                "clarification_deadline": input.clarification_deadline,
+            }),
+        ),
+    )
+    .await?;
+    let (row, _) = load(conn, Some(user), id).await?;
+    view(conn, &row).await
+}
+
 /// Cancels a procurement before award (commissioners).
 pub async fn cancel(
     conn: &mut AsyncPgConnection,

@@ -77,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/procurements/{id}/conflicts-assessment")
                 .route(web::post().to(record_conflicts_assessment)),
         )
+        .service(resource("/procurements/{id}/timetable").route(web::post().to(change_timetable)))
         .service(
             resource("/procurements/{id}/documents")
                 .app_data(uploads)
@@ -146,6 +147,9 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "cancelled" => "The procurement is cancelled.",
         "contract-entered" => "The contract is recorded as entered into.",
         "document" => "Document added.",
+        "timetable" => {
+            "Timetable changed. Everyone who registered interest or started a bid has been emailed."
+        }
         "panel" => {
             "Panel saved. Each evaluator must declare their interests before they can see any bid."
         }
@@ -1505,6 +1509,7 @@ async fn render_procurement(
         })).collect::<Vec<_>>(),
         "clarification_count": clarifications.len(),
         "unanswered": unanswered,
+        "timetable": ProcurementForm::from_view(&view),
         "award_notice": row.award_notice.as_ref().map(|n| serde_json::to_string_pretty(n).unwrap_or_default()),
         "notice": notice(done),
         "errors": errors,
@@ -1577,6 +1582,82 @@ pub async fn record_conflicts_assessment(
         }
         Err(p) => Err(p.into()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TimetableForm {
+    #[serde(default)]
+    clarification_date: String,
+    #[serde(default)]
+    clarification_time: String,
+    #[serde(default)]
+    submission_date: String,
+    #[serde(default)]
+    submission_time: String,
+    #[serde(default)]
+    planned_award_date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /procurements/{id}/timetable: moves the deadlines later.
+pub async fn change_timetable(
+    state: web::Data<AppState>,
+    user: PageUser,
+    id: web::Path<Uuid>,
+    form: CsrfForm<TimetableForm>,
+) -> Result<HttpResponse, PageError> {
+    let actor = &user.0;
+    let f = &form.data;
+    let mut errors = Vec::new();
+    let clarification = london_instant(&f.clarification_date, &f.clarification_time);
+    let submission = london_instant(&f.submission_date, &f.submission_time);
+    let award = chrono::NaiveDate::parse_from_str(f.planned_award_date.trim(), "%Y-%m-%d").ok();
+    if clarification.is_none() {
+        errors.push(FieldError::new(
+            "new_clarification_date",
+            "Enter the clarification deadline as a date and a 24-hour time",
+        ));
+    }
+    if submission.is_none() {
+        errors.push(FieldError::new(
+            "new_submission_date",
+            "Enter the submission deadline as a date and a 24-hour time",
+        ));
+    }
+    if award.is_none() {
+        errors.push(FieldError::new(
+            "new_planned_award_date",
+            "Enter the planned award date",
+        ));
+    }
+    if let (Some(clarification_deadline), Some(submission_deadline), Some(planned_award_date)) =
+        (clarification, submission, award)
+    {
+        let input = super::TimetableInput {
+            clarification_deadline,
+            submission_deadline,
+            planned_award_date,
+            reason: f.reason.clone(),
+        };
+        let mail = &state.mail;
+        match in_tx!(state, |tx| super::change_timetable(
+            tx, mail, actor, *id, &input
+        )
+        .await)
+        {
+            Ok(_) => return Ok(see_other(&format!("/procurements/{id}?done=timetable"))),
+            Err(p) if shown_on_page(&p) => {
+                errors = page_errors(&p, |f| match f {
+                    "reason" => "reason".into(),
+                    "main-content" => "main-content".into(),
+                    other => format!("new_{}", other.replace("_deadline", "_date")),
+                })
+            }
+            Err(p) => return Err(p.into()),
+        }
+    }
+    render_procurement(&state, actor, &form.csrf, *id, None, errors).await
 }
 
 /// POST /procurements/{id}/{publish|open|cancel|contract-entered}

@@ -1749,3 +1749,83 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
     );
     println!("race: {accepted} on time, {refused} refused as late");
 }
+
+#[actix_web::test]
+async fn deadlines_move_only_later_and_bidders_are_told() {
+    let app = spawn_app().await;
+    let c = app.token(COMMISSIONER).await;
+    let bright = app.token(BRIGHT).await;
+    let id = tender::published(&app, &c, "WCC-7", tender::questionnaire()).await;
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/interest"),
+        &bright,
+        json!({}),
+    )
+    .await;
+    let before = app
+        .get(&format!("/api/v1/procurements/{id}"), None)
+        .await
+        .json();
+    let at = |field: &str, hours: i64| {
+        before[field]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            + chrono::Duration::hours(hours)
+    };
+    let body = |clarify: i64, submit: i64, reason: &str| {
+        json!({
+            "clarification_deadline": at("clarification_deadline", clarify),
+            "submission_deadline": at("submission_deadline", submit),
+            "planned_award_date": before["planned_award_date"],
+            "reason": reason,
+        })
+    };
+    let path = format!("/api/v1/procurements/{id}/timetable");
+    post(&app, &path, &bright, body(0, 48, "x"))
+        .await
+        .problem(403);
+    let p = post(&app, &path, &c, body(0, -1, "Sooner"))
+        .await
+        .problem(422);
+    assert!(p.to_string().contains("can only move later"), "{p}");
+    post(&app, &path, &c, body(0, 48, " ")).await.problem(422);
+    let moved = post(
+        &app,
+        &path,
+        &c,
+        body(
+            24,
+            48,
+            "Providers asked for more time to answer the TUPE clarification.",
+        ),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(
+        moved.json()["submission_deadline"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
+        at("submission_deadline", 48)
+    );
+    let told = emails_to(&app, BRIGHT)
+        .await
+        .into_iter()
+        .find(|e| e["template"] == "timetable_changed")
+        .expect("bidders are told");
+    assert!(
+        told["text_body"]
+            .as_str()
+            .unwrap()
+            .contains("Providers asked for more time")
+    );
+    // Once the deadline has passed, the timetable is fixed.
+    tender::close(&app, &id).await;
+    post(&app, &path, &c, body(100, 200, "Too late"))
+        .await
+        .problem(409);
+}

@@ -267,6 +267,45 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         .post(&format!("/procurements/{id}/publish"), &[], true)
         .await;
     assert!(location(&r).ends_with("done=published"));
+    // The deadline moves later with a reason; earlier is refused on the page.
+    let later_still = (later + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let timetable = format!("/procurements/{id}/timetable");
+    let refused = c
+        .post(
+            &timetable,
+            &[
+                ("clarification_date", &cd),
+                ("clarification_time", "17:00"),
+                ("submission_date", &cd),
+                ("submission_time", "18:00"),
+                ("planned_award_date", &award),
+                ("reason", "Sooner"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.text().contains("can only move later"));
+    let r = c
+        .post(
+            &timetable,
+            &[
+                ("clarification_date", &cd),
+                ("clarification_time", "17:00"),
+                ("submission_date", &later_still),
+                ("submission_time", "12:00"),
+                ("planned_award_date", &award),
+                (
+                    "reason",
+                    "Two more days after the clarification about transport.",
+                ),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=timetable"));
 
     // Providers find it, ask a question and bid.
     let listing = page(
