@@ -113,7 +113,7 @@ pub fn sample_data() -> serde_json::Value {
         "published": true, "successful": false, "excluded": null,
         "your_total": "71.00", "winning_total": "84.50", "your_quality": "42.00",
         "your_social_value": "8.00", "your_price_score": "21.00", "your_price": "£1,050.00",
-        "winning_price_score": "30.00", "standstill_ends": "9 February 2027 at midnight",
+        "winning_price_score": "30.00", "standstill_ends": "midnight at the end of 8 February 2027",
         "council": "Wyvern County Council", "service": "Home care (domiciliary)",
         "districts": "Severnside, Wyre Forest", "value": "£2,400,000.00",
         "clarification_deadline": "8 January 2027 at 5:00pm", "opened": false,

@@ -405,12 +405,10 @@ pub fn london_time(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Timelike;
     let local = t.with_timezone(&chrono_tz::Europe::London);
     let time = match (local.hour(), local.minute()) {
-        // "Midnight" alone is ambiguous about which day; say it is the start of the day.
+        // "Midnight" alone is ambiguous about which day: name the day it ends.
         (0, 0) => {
-            return format!(
-                "00:00 (the start of the day) on {}",
-                local.format("%-d %B %Y")
-            );
+            let day_before = local.date_naive() - chrono::Duration::days(1);
+            return format!("midnight at the end of {}", day_before.format("%-d %B %Y"));
         }
         (12, 0) => "midday".to_string(),
         (h, m) => format!(
@@ -442,7 +440,7 @@ mod time_tests {
         assert_eq!(super::london_time(t(7, 1, 11, 0)), "1 July 2026 at midday");
         assert_eq!(
             super::london_time(t(12, 1, 0, 0)),
-            "00:00 (the start of the day) on 1 December 2026"
+            "midnight at the end of 30 November 2026"
         );
         assert_eq!(
             super::london_time(t(12, 1, 9, 5)),
