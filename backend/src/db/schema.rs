@@ -310,6 +310,9 @@ diesel::table! {
         assessment_summary -> Nullable<Jsonb>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        price_check -> Nullable<Text>,
+        price_checked_at -> Nullable<Timestamptz>,
+        price_checked_by -> Nullable<Uuid>,
     }
 }
 

@@ -67,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         crate::procurement::api::get_scores,
         crate::procurement::api::save_scores,
         crate::procurement::api::moderate,
+        crate::procurement::api::record_price_check,
         crate::procurement::api::list_procurements,
         crate::procurement::api::get_procurement,
         crate::procurement::api::get_questionnaire,

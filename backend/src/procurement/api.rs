@@ -117,7 +117,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_scores))
             .route(web::put().to(save_scores)),
     )
-    .service(resource("/submissions/{id}/moderation/{question_id}").route(web::put().to(moderate)));
+    .service(resource("/submissions/{id}/moderation/{question_id}").route(web::put().to(moderate)))
+    .service(resource("/submissions/{id}/price-check").route(web::put().to(record_price_check)));
 }
 
 fn user_of(user: &Option<ApiUser>) -> Option<&crate::auth::AuthUser> {
@@ -917,6 +918,34 @@ pub async fn moderate(
         &question,
         input.score,
         &input.reason
+    )
+    .await)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The record of checking an abnormally low price.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct PriceCheckInput {
+    pub note: String,
+}
+
+/// Record the check of an abnormally low price (commissioners; needed before such a bid
+/// can win).
+#[utoipa::path(put, path = "/api/v1/submissions/{id}/price-check", tag = "procurement",
+    request_body = PriceCheckInput,
+    responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn record_price_check(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    input: web::Json<PriceCheckInput>,
+) -> Result<HttpResponse, Problem> {
+    let actor = &user.0;
+    in_tx!(state, |tx| evaluation::record_price_check(
+        tx,
+        actor,
+        *id,
+        &input.note
     )
     .await)?;
     Ok(HttpResponse::NoContent().finish())

@@ -1099,6 +1099,8 @@ pub struct BidResult {
     /// Why the bid is excluded, in words; `None` when it is compliant.
     pub excluded: Option<String>,
     pub abnormally_low: bool,
+    /// The commissioner's record of checking an abnormally low price.
+    pub price_check: Option<String>,
     pub rank: Option<u32>,
     /// The working behind every figure.
     pub working: Vec<String>,
@@ -1291,6 +1293,7 @@ async fn compute_results(
                             }
                         }),
                         abnormally_low: e.abnormally_low && priced,
+                        price_check: None,
                         rank: e.rank,
                         working: e
                             .working
@@ -1301,6 +1304,13 @@ async fn compute_results(
                     }
                 },
             )
+            .map(|mut b: BidResult| {
+                b.price_check = rows
+                    .iter()
+                    .find(|r| r.id == b.submission_id)
+                    .and_then(|r| r.price_check.clone());
+                b
+            })
             .collect::<Vec<_>>();
         let lot = lot_id.and_then(|l| lots.iter().find(|x| x.id == l));
         out.push(LotResults {
@@ -1312,6 +1322,59 @@ async fn compute_results(
         });
     }
     Ok(out)
+}
+
+/// Records the commissioner's check of an abnormally low price (DOMAIN.md: flagged "for a
+/// documented check, never automatic exclusion"). Needed before such a bid can win.
+pub async fn record_price_check(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    submission_id: Uuid,
+    note: &str,
+) -> Result<(), Problem> {
+    user.require(&[Role::Commissioner])?;
+    let row: SubmissionRow = submissions::table
+        .find(submission_id)
+        .select(SubmissionRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| Problem::not_found("Submission"))?;
+    let procurement = load_managed(conn, user, row.procurement_id)
+        .await
+        .map_err(|_| Problem::not_found("Submission"))?;
+    if procurement.opened_at.is_none() || !row.is_in() {
+        return Err(Problem::not_found("Submission"));
+    }
+    if procurement.awarded_at.is_some() {
+        return Err(conflict(
+            "procurement-awarded",
+            "The procurement has been awarded.",
+        ));
+    }
+    let note = note.trim();
+    if note.is_empty() || note.len() > rules::TEXT_MAX {
+        return Err(Problem::validation(vec![FieldError::new(
+            "note",
+            "Record what you checked (for example the bidder's explanation of its costs against the council's cost model) and what you concluded",
+        )]));
+    }
+    diesel::update(submissions::table.find(submission_id))
+        .set((
+            submissions::price_check.eq(note),
+            submissions::price_checked_at.eq(diesel::dsl::now),
+            submissions::price_checked_by.eq(user.id),
+        ))
+        .execute(conn)
+        .await?;
+    audit::record(
+        conn,
+        &user.actor(),
+        Entry::new("evaluation.price_checked", "submission", submission_id)
+            .with_details(serde_json::json!({"procurement_id": row.procurement_id})),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The award decision: the successful submissions in ranked order (one or several per lot).
@@ -1367,6 +1430,15 @@ pub async fn award(
                 "successful",
                 "Choose from this procurement's submissions",
             )),
+            Some(b) if b.abnormally_low && b.price_check.is_none() => {
+                errors.push(FieldError::new(
+                    "successful",
+                    format!(
+                        "{}'s price is abnormally low: record your check that it is sustainable before awarding to them",
+                        b.organisation_name
+                    ),
+                ))
+            }
             Some(b) if b.excluded.is_some() => errors.push(FieldError::new(
                 "successful",
                 format!(

@@ -118,6 +118,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/procurements/{id}/moderation/{sid}/{qid}").route(web::post().to(moderate)),
         )
         .service(
+            resource("/procurements/{id}/price-check/{sid}")
+                .route(web::post().to(record_price_check)),
+        )
+        .service(
             resource("/procurements/{id}/results")
                 .route(web::get().to(results_page))
                 .route(web::post().to(award)),
@@ -2620,6 +2624,7 @@ async fn render_results(
                 "price": b.price_pence.map(rules::pounds), "quality": b.quality, "social_value": b.social_value,
                 "price_score": b.price_score, "total": b.total, "excluded": b.excluded,
                 "abnormally_low": b.abnormally_low, "rank": b.rank, "working": b.working,
+                "price_check": b.price_check,
                 "preselect": b.rank == Some(1),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
@@ -2655,6 +2660,44 @@ pub async fn results_page(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, PageError> {
     render_results(&state, &user.0, &csrf, *id, Vec::new()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PriceCheckForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /procurements/{id}/price-check/{sid}: records the check of an abnormally low price.
+pub async fn record_price_check(
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(Uuid, Uuid)>,
+    form: CsrfForm<PriceCheckForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, sid) = path.into_inner();
+    let actor = &user.0;
+    let note = form.data.note.clone();
+    match in_tx!(state, |tx| evaluation::record_price_check(
+        tx, actor, sid, &note
+    )
+    .await)
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/procurements/{id}/results#check-{sid}"
+        ))),
+        Err(p) if shown_on_page(&p) => {
+            render_results(
+                &state,
+                actor,
+                &form.csrf,
+                id,
+                page_errors(&p, |_| format!("note-{sid}")),
+            )
+            .await
+        }
+        Err(p) => Err(p.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -41,6 +41,7 @@ pub struct SubmissionRow {
     pub award_rank: Option<i32>,
     pub assessment_summary: Option<serde_json::Value>,
     pub updated_at: DateTime<Utc>,
+    pub price_check: Option<String>,
 }
 
 /// What was sealed on submission.

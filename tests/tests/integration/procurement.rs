@@ -1829,3 +1829,165 @@ async fn deadlines_move_only_later_and_bidders_are_told() {
         .await
         .problem(409);
 }
+
+#[actix_web::test]
+async fn an_abnormally_low_price_needs_a_recorded_check_before_it_can_win() {
+    let app = spawn_app().await;
+    let c = app.token(COMMISSIONER).await;
+    let bright = app.token(BRIGHT).await;
+    let meadow = app.token(MEADOW).await;
+    let ev = app.token(EVALUATOR).await;
+    let id = tender::published(&app, &c, "WCC-8", tender::questionnaire()).await;
+    let bright_sid = tender::bid(&app, &bright, &id, true).await;
+    let meadow_sid = tender::bid(&app, &meadow, &id, true).await;
+    // Meadow cuts its rates to well under 85% of the median before the deadline.
+    let r = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/submissions/{meadow_sid}/answers"),
+            Some(&meadow),
+            &json!({"answers": {"Q4": {"rates_pence": [1000, 1200]}}}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        post(
+            &app,
+            &format!("/api/v1/submissions/{meadow_sid}/submit"),
+            &meadow,
+            json!({})
+        )
+        .await
+        .status,
+        200
+    );
+    tender::close(&app, &id).await;
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/open"),
+        &c,
+        json!({}),
+    )
+    .await;
+    let ev_id = app.get("/api/v1/me", Some(&ev)).await.json()["id"].clone();
+    app.json(
+        "PUT",
+        &format!("/api/v1/procurements/{id}/panel"),
+        Some(&c),
+        &json!({"evaluator_ids": [ev_id]}),
+        &[],
+    )
+    .await;
+    let bidders = app
+        .get(
+            &format!("/api/v1/procurements/{id}/declarations"),
+            Some(&ev),
+        )
+        .await
+        .json();
+    let declarations: Vec<Value> = bidders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| json!({"organisation_id": b["organisation_id"], "conflicted": false}))
+        .collect();
+    post(
+        &app,
+        &format!("/api/v1/procurements/{id}/declarations"),
+        &ev,
+        json!({"declarations": declarations}),
+    )
+    .await;
+    for sid in [&bright_sid, &meadow_sid] {
+        let marks: Vec<Value> = ["Q2", "Q3", "Q5"]
+            .iter()
+            .map(|q| json!({"question_id": q, "score": 4, "reason": "Good"}))
+            .collect();
+        app.json(
+            "PUT",
+            &format!("/api/v1/submissions/{sid}/scores"),
+            Some(&ev),
+            &json!({"submit": true, "scores": marks}),
+            &[],
+        )
+        .await;
+        for q in ["Q2", "Q3", "Q5"] {
+            app.json(
+                "PUT",
+                &format!("/api/v1/submissions/{sid}/moderation/{q}"),
+                Some(&c),
+                &json!({"score": 4, "reason": "Good, with examples."}),
+                &[],
+            )
+            .await;
+        }
+    }
+    let results = app
+        .get(&format!("/api/v1/procurements/{id}/results"), Some(&c))
+        .await
+        .json();
+    let meadow_result = results[0]["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["submission_id"] == meadow_sid.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(meadow_result["abnormally_low"], true, "{meadow_result}");
+    assert_eq!(
+        meadow_result["rank"], 1,
+        "cheapest with equal quality ranks first"
+    );
+    assert!(
+        meadow_result["excluded"].is_null(),
+        "never excluded automatically"
+    );
+    let award = format!("/api/v1/procurements/{id}/award");
+    let p = post(&app, &award, &c, json!({"successful": [meadow_sid]}))
+        .await
+        .problem(422);
+    assert!(p.to_string().contains("abnormally low"), "{p}");
+    let check = format!("/api/v1/submissions/{meadow_sid}/price-check");
+    app.json("PUT", &check, Some(&meadow), &json!({"note": "x"}), &[])
+        .await
+        .problem(403);
+    app.json("PUT", &check, Some(&c), &json!({"note": "  "}), &[])
+        .await
+        .problem(422);
+    let r = app
+        .json("PUT", &check, Some(&c), &json!({"note": "Meadow showed its rates cover the council's cost model: staff are already employed on a neighbouring contract."}), &[])
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let results = app
+        .get(&format!("/api/v1/procurements/{id}/results"), Some(&c))
+        .await
+        .json();
+    assert!(results.to_string().contains("neighbouring contract"));
+    // The results page shows the flag, the record and the form to change it.
+    let mut page = app.browser();
+    page.sign_in(COMMISSIONER).await;
+    let html = page
+        .get(&format!("/procurements/{id}/results"))
+        .await
+        .text();
+    assert!(
+        html.contains("Check Meadow Homes Ltd's price"),
+        "{html}"
+    );
+    assert!(html.contains("neighbouring contract") && html.contains("Abnormally low price"));
+    assert_eq!(
+        post(&app, &award, &c, json!({"successful": [meadow_sid]}))
+            .await
+            .status,
+        200
+    );
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?action=evaluation.price_checked&record_id={meadow_sid}"),
+            Some(&app.token("admin@council.example").await),
+        )
+        .await
+        .json();
+    assert_eq!(audit["total"], 1);
+}

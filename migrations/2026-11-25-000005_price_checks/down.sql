@@ -1,0 +1,1 @@
+ALTER TABLE submissions DROP COLUMN price_check, DROP COLUMN price_checked_at, DROP COLUMN price_checked_by;
