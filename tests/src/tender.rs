@@ -183,3 +183,88 @@ pub async fn close(app: &TestApp, id: &str) {
     .await
     .unwrap();
 }
+
+/// After the deadline: the commissioner opens the bids and puts the demo evaluator on the
+/// panel, who declares no interest in any bidder.
+pub async fn open_with_panel(app: &TestApp, commissioner: &str, evaluator: &str, id: &str) {
+    let post = |path: String, token: &str, body: Value| {
+        let token = token.to_string();
+        async move { app.json("POST", &path, Some(&token), &body, &[]).await }
+    };
+    let r = post(
+        format!("/api/v1/procurements/{id}/open"),
+        commissioner,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let me = app.get("/api/v1/me", Some(evaluator)).await.json();
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/procurements/{id}/panel"),
+            Some(commissioner),
+            &json!({"evaluator_ids": [me["id"]]}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let bidders = app
+        .get(
+            &format!("/api/v1/procurements/{id}/declarations"),
+            Some(evaluator),
+        )
+        .await
+        .json();
+    let declarations: Vec<Value> = bidders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| json!({"organisation_id": b["organisation_id"], "conflicted": false}))
+        .collect();
+    let r = post(
+        format!("/api/v1/procurements/{id}/declarations"),
+        evaluator,
+        json!({"declarations": declarations}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// The evaluator marks a bid's scored questions (Q2, Q3 and Q5 of [`questionnaire`]) with
+/// `score` and submits; the commissioner agrees the same marks with `reason`.
+pub async fn score_and_moderate(
+    app: &TestApp,
+    commissioner: &str,
+    evaluator: &str,
+    sid: &str,
+    score: i32,
+    reason: &str,
+) {
+    let marks: Vec<Value> = ["Q2", "Q3", "Q5"]
+        .iter()
+        .map(|q| json!({"question_id": q, "score": score, "reason": reason}))
+        .collect();
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/submissions/{sid}/scores"),
+            Some(evaluator),
+            &json!({"submit": true, "scores": marks}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    for q in ["Q2", "Q3", "Q5"] {
+        let r = app
+            .json(
+                "PUT",
+                &format!("/api/v1/submissions/{sid}/moderation/{q}"),
+                Some(commissioner),
+                &json!({"score": score, "reason": reason}),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+}

@@ -993,16 +993,13 @@ pub async fn moderation(
     Ok(out)
 }
 
-/// Records the agreed score and reason for one question of one submission
-/// (commissioners), once every eligible evaluator has submitted.
-pub async fn moderate(
+/// A bid its commissioner may still judge: opened, in the competition, not yet awarded.
+/// Anything else about the bid is a 404, so ids reveal nothing.
+async fn bid_under_evaluation(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
     submission_id: Uuid,
-    question_id: &str,
-    score: i32,
-    reason: &str,
-) -> Result<(), Problem> {
+) -> Result<(SubmissionRow, ProcurementRow), Problem> {
     user.require(&[Role::Commissioner])?;
     let row: SubmissionRow = submissions::table
         .find(submission_id)
@@ -1023,6 +1020,20 @@ pub async fn moderate(
             "The procurement has been awarded.",
         ));
     }
+    Ok((row, procurement))
+}
+
+/// Records the agreed score and reason for one question of one submission
+/// (commissioners), once every eligible evaluator has submitted.
+pub async fn moderate(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    submission_id: Uuid,
+    question_id: &str,
+    score: i32,
+    reason: &str,
+) -> Result<(), Problem> {
+    let (row, _) = bid_under_evaluation(conn, user, submission_id).await?;
     let questions = marked_questions(conn, &row).await?;
     let mut errors = Vec::new();
     if !questions.iter().any(|q| q.id == question_id) {
@@ -1332,26 +1343,7 @@ pub async fn record_price_check(
     submission_id: Uuid,
     note: &str,
 ) -> Result<(), Problem> {
-    user.require(&[Role::Commissioner])?;
-    let row: SubmissionRow = submissions::table
-        .find(submission_id)
-        .select(SubmissionRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| Problem::not_found("Submission"))?;
-    let procurement = load_managed(conn, user, row.procurement_id)
-        .await
-        .map_err(|_| Problem::not_found("Submission"))?;
-    if procurement.opened_at.is_none() || !row.is_in() {
-        return Err(Problem::not_found("Submission"));
-    }
-    if procurement.awarded_at.is_some() {
-        return Err(conflict(
-            "procurement-awarded",
-            "The procurement has been awarded.",
-        ));
-    }
+    let (row, _) = bid_under_evaluation(conn, user, submission_id).await?;
     let note = note.trim();
     if note.is_empty() || note.len() > rules::TEXT_MAX {
         return Err(Problem::validation(vec![FieldError::new(

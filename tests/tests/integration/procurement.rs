@@ -1505,42 +1505,7 @@ async fn pass_fail_and_quality_thresholds_exclude_and_excluded_bids_cannot_win()
         200
     );
     tender::close(&app, &id).await;
-    post(
-        &app,
-        &format!("/api/v1/procurements/{id}/open"),
-        &c,
-        json!({}),
-    )
-    .await;
-    let ev_id = app.get("/api/v1/me", Some(&ev)).await.json()["id"].clone();
-    app.json(
-        "PUT",
-        &format!("/api/v1/procurements/{id}/panel"),
-        Some(&c),
-        &json!({"evaluator_ids": [ev_id]}),
-        &[],
-    )
-    .await;
-    let bidders = app
-        .get(
-            &format!("/api/v1/procurements/{id}/declarations"),
-            Some(&ev),
-        )
-        .await
-        .json();
-    let declarations: Vec<Value> = bidders
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| json!({"organisation_id": b["organisation_id"], "conflicted": false}))
-        .collect();
-    post(
-        &app,
-        &format!("/api/v1/procurements/{id}/declarations"),
-        &ev,
-        json!({"declarations": declarations}),
-    )
-    .await;
+    tender::open_with_panel(&app, &c, &ev, &id).await;
     let list = app
         .get(&format!("/api/v1/procurements/{id}/submissions"), Some(&c))
         .await
@@ -1553,33 +1518,7 @@ async fn pass_fail_and_quality_thresholds_exclude_and_excluded_bids_cannot_win()
         .unwrap();
     assert_eq!(meadow_row["status"], "excluded");
     for (sid, score) in [(&bright_sid, 1), (&meadow_sid, 4)] {
-        let marks: Vec<Value> = ["Q2", "Q3", "Q5"]
-            .iter()
-            .map(|q| json!({"question_id": q, "score": score, "reason": "Reason"}))
-            .collect();
-        let body = json!({"submit": true, "scores": marks});
-        assert_eq!(
-            app.json(
-                "PUT",
-                &format!("/api/v1/submissions/{sid}/scores"),
-                Some(&ev),
-                &body,
-                &[]
-            )
-            .await
-            .status,
-            200
-        );
-        for q in ["Q2", "Q3", "Q5"] {
-            app.json(
-                "PUT",
-                &format!("/api/v1/submissions/{sid}/moderation/{q}"),
-                Some(&c),
-                &json!({"score": score, "reason": "Agreed reason"}),
-                &[],
-            )
-            .await;
-        }
+        tender::score_and_moderate(&app, &c, &ev, sid, score, "Agreed reason").await;
     }
     let results = app
         .get(&format!("/api/v1/procurements/{id}/results"), Some(&c))
@@ -1863,65 +1802,9 @@ async fn an_abnormally_low_price_needs_a_recorded_check_before_it_can_win() {
         200
     );
     tender::close(&app, &id).await;
-    post(
-        &app,
-        &format!("/api/v1/procurements/{id}/open"),
-        &c,
-        json!({}),
-    )
-    .await;
-    let ev_id = app.get("/api/v1/me", Some(&ev)).await.json()["id"].clone();
-    app.json(
-        "PUT",
-        &format!("/api/v1/procurements/{id}/panel"),
-        Some(&c),
-        &json!({"evaluator_ids": [ev_id]}),
-        &[],
-    )
-    .await;
-    let bidders = app
-        .get(
-            &format!("/api/v1/procurements/{id}/declarations"),
-            Some(&ev),
-        )
-        .await
-        .json();
-    let declarations: Vec<Value> = bidders
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| json!({"organisation_id": b["organisation_id"], "conflicted": false}))
-        .collect();
-    post(
-        &app,
-        &format!("/api/v1/procurements/{id}/declarations"),
-        &ev,
-        json!({"declarations": declarations}),
-    )
-    .await;
+    tender::open_with_panel(&app, &c, &ev, &id).await;
     for sid in [&bright_sid, &meadow_sid] {
-        let marks: Vec<Value> = ["Q2", "Q3", "Q5"]
-            .iter()
-            .map(|q| json!({"question_id": q, "score": 4, "reason": "Good"}))
-            .collect();
-        app.json(
-            "PUT",
-            &format!("/api/v1/submissions/{sid}/scores"),
-            Some(&ev),
-            &json!({"submit": true, "scores": marks}),
-            &[],
-        )
-        .await;
-        for q in ["Q2", "Q3", "Q5"] {
-            app.json(
-                "PUT",
-                &format!("/api/v1/submissions/{sid}/moderation/{q}"),
-                Some(&c),
-                &json!({"score": 4, "reason": "Good, with examples."}),
-                &[],
-            )
-            .await;
-        }
+        tender::score_and_moderate(&app, &c, &ev, sid, 4, "Good, with examples.").await;
     }
     let results = app
         .get(&format!("/api/v1/procurements/{id}/results"), Some(&c))
@@ -1971,10 +1854,7 @@ async fn an_abnormally_low_price_needs_a_recorded_check_before_it_can_win() {
         .get(&format!("/procurements/{id}/results"))
         .await
         .text();
-    assert!(
-        html.contains("Check Meadow Homes Ltd's price"),
-        "{html}"
-    );
+    assert!(html.contains("Check Meadow Homes Ltd's price"), "{html}");
     assert!(html.contains("neighbouring contract") && html.contains("Abnormally low price"));
     assert_eq!(
         post(&app, &award, &c, json!({"successful": [meadow_sid]}))
