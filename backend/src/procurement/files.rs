@@ -149,6 +149,31 @@ mod tests {
         // A Windows program renamed to .pdf is refused.
         assert!(sniff(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", "policy.pdf").is_err());
         assert!(sniff(b"\0\x01\x02binary", "x.txt").is_err());
+        // Office documents are ZIP files: the first entry's name says which kind.
+        let zip = |first_entry: &[u8]| {
+            let mut b = b"PK\x03\x04".to_vec();
+            b.resize(30, 0);
+            b.extend_from_slice(first_entry);
+            b.resize(600, 0);
+            b
+        };
+        assert_eq!(
+            sniff(&zip(b"word/document.xml"), "bid.zip"),
+            Ok("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        );
+        assert_eq!(
+            sniff(&zip(b"xl/workbook.xml"), "rates.docx"),
+            Ok("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+        assert_eq!(
+            sniff(
+                &zip(b"mimetypeapplication/vnd.oasis.opendocument.text"),
+                "policy.odt"
+            ),
+            Ok("application/vnd.oasis.opendocument.text")
+        );
+        // Any other ZIP archive is refused, whatever it is called.
+        assert!(sniff(&zip(b"payload/run.exe"), "policy.docx").is_err());
         assert!(sniff(b"", "x.txt").is_err());
         assert!(sniff(&vec![b'a'; MAX_FILE_BYTES + 1], "big.txt").is_err());
     }
