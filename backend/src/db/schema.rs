@@ -313,6 +313,7 @@ diesel::table! {
         price_check -> Nullable<Text>,
         price_checked_at -> Nullable<Timestamptz>,
         price_checked_by -> Nullable<Uuid>,
+        reminded_for -> Nullable<Timestamptz>,
     }
 }
 

@@ -8,7 +8,8 @@
 //! - [`submissions`]: sealed bids, drafts, evidence, receipts, withdrawal;
 //! - [`evaluation`]: opening, panels and conflicts, scores, moderation, results, award,
 //!   assessment summaries, standstill and contract entry;
-//! - [`standstill`]: the job that emails commissioners when standstill ends.
+//! - [`standstill`]: the job that emails commissioners when standstill ends;
+//! - [`reminders`]: the job that reminds providers of bids they have not submitted.
 //!
 //! Errors are [`Problem`]s: every failure here is one a person can act on, so each says
 //! what to do.
@@ -19,6 +20,7 @@ pub mod evaluation;
 pub mod files;
 pub mod model;
 pub mod pages;
+pub mod reminders;
 pub mod rules;
 pub mod scoring;
 pub mod standstill;

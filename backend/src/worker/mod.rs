@@ -40,6 +40,15 @@ pub fn registry() -> Registry<JobContext> {
         )
         .expect("the standstill schedule is valid"),
     )
+    .with(
+        Job::new(
+            crate::procurement::reminders::NAME,
+            "Reminds providers, three days ahead, of tender bids they started and have not submitted",
+            crate::procurement::reminders::SCHEDULE,
+            crate::procurement::reminders::run,
+        )
+        .expect("the reminder schedule is valid"),
+    )
 }
 
 /// An administrator's "run now": queues a run of `name` for the next free worker and

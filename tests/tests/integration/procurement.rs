@@ -1871,3 +1871,90 @@ async fn an_abnormally_low_price_needs_a_recorded_check_before_it_can_win() {
         .json();
     assert_eq!(audit["total"], 1);
 }
+
+#[actix_web::test]
+async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
+    let app = spawn_app().await;
+    let c = app.token(COMMISSIONER).await;
+    let bright = app.token(BRIGHT).await;
+    let meadow = app.token(MEADOW).await;
+    let id = tender::published(&app, &c, "WCC-9", tender::questionnaire()).await;
+    // Bright starts a bid and leaves it; Meadow submits.
+    let r = post(
+        &app,
+        &format!("/api/v1/procurements/{id}/submissions"),
+        &bright,
+        json!({}),
+    )
+    .await;
+    let bright_sid = r.json()["id"].as_str().unwrap().to_string();
+    tender::bid(&app, &meadow, &id, true).await;
+    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let name = backend::procurement::reminders::NAME;
+    let reminders = |to: &'static str| {
+        let app = &app;
+        async move {
+            emails_to(app, to)
+                .await
+                .into_iter()
+                .filter(|e| e["template"] == "bid_deadline_reminder")
+                .count()
+        }
+    };
+    // Four days out: too early.
+    let now = chrono::Utc::now();
+    sql(
+        &app,
+        &format!(
+            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            (now + chrono::Duration::days(4)).to_rfc3339()
+        ),
+    )
+    .await;
+    state.jobs.run_now(name, now).await.unwrap();
+    assert_eq!(reminders(BRIGHT).await, 0);
+    // Two days out: Bright is reminded, once, however often the job runs; Meadow is not.
+    sql(
+        &app,
+        &format!(
+            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            (now + chrono::Duration::days(2)).to_rfc3339()
+        ),
+    )
+    .await;
+    state
+        .jobs
+        .run_now(name, now + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    state
+        .jobs
+        .run_now(name, now + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(reminders(BRIGHT).await, 1);
+    assert_eq!(reminders(MEADOW).await, 0, "Meadow has submitted");
+    let email = emails_to(&app, BRIGHT)
+        .await
+        .into_iter()
+        .find(|e| e["template"] == "bid_deadline_reminder")
+        .unwrap();
+    let text = email["text_body"].as_str().unwrap();
+    assert!(text.contains(&format!("/bids/{bright_sid}")) && text.contains("Stop these emails"));
+    // A moved deadline is reminded again, unless the reader turned reminders off.
+    sql(
+        &app,
+        &format!(
+            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            (now + chrono::Duration::days(2) + chrono::Duration::hours(5)).to_rfc3339()
+        ),
+    )
+    .await;
+    sql(&app, "INSERT INTO notification_opt_outs (user_id, kind) SELECT id, 'deadline_reminders' FROM users WHERE email = 'bids@brightcare.example'").await;
+    state
+        .jobs
+        .run_now(name, now + chrono::Duration::minutes(3))
+        .await
+        .unwrap();
+    assert_eq!(reminders(BRIGHT).await, 1, "opted out");
+}
