@@ -1112,6 +1112,8 @@ pub struct BidResult {
     pub abnormally_low: bool,
     /// The commissioner's record of checking an abnormally low price.
     pub price_check: Option<String>,
+    /// After award: `successful` or `unsuccessful`.
+    pub outcome: Option<String>,
     pub rank: Option<u32>,
     /// The working behind every figure.
     pub working: Vec<String>,
@@ -1305,6 +1307,7 @@ async fn compute_results(
                         }),
                         abnormally_low: e.abnormally_low && priced,
                         price_check: None,
+                        outcome: None,
                         rank: e.rank,
                         working: e
                             .working
@@ -1316,10 +1319,10 @@ async fn compute_results(
                 },
             )
             .map(|mut b: BidResult| {
-                b.price_check = rows
-                    .iter()
-                    .find(|r| r.id == b.submission_id)
-                    .and_then(|r| r.price_check.clone());
+                if let Some(r) = rows.iter().find(|r| r.id == b.submission_id) {
+                    b.price_check = r.price_check.clone();
+                    b.outcome = r.outcome.clone();
+                }
                 b
             })
             .collect::<Vec<_>>();

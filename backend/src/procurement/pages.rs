@@ -2625,6 +2625,7 @@ async fn render_results(
                 "price_score": b.price_score, "total": b.total, "excluded": b.excluded,
                 "abnormally_low": b.abnormally_low, "rank": b.rank, "working": b.working,
                 "price_check": b.price_check,
+                "successful": b.outcome.as_deref() == Some("successful"),
                 "preselect": b.rank == Some(1),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

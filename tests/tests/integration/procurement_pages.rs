@@ -636,12 +636,13 @@ async fn the_demo_tenders_render_for_every_role() {
         "Standstill ends",
     )
     .await;
-    page(
+    let results = page(
         &mut c,
         &format!("/procurements/{awarded}/results"),
         "This procurement has been awarded",
     )
     .await;
+    assert!(results.contains(">Successful<"), "the winner is marked");
 
     let mut e = app.browser();
     e.sign_in(EVALUATOR).await;
