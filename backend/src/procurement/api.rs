@@ -21,14 +21,6 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// Runs `$body` in a transaction on a pooled connection bound to `$tx`.
-macro_rules! in_tx {
-    ($state:expr, |$tx:ident| $body:expr) => {{
-        let mut conn = $state.db().await?;
-        conn.transaction::<_, Problem, _>(async |$tx| $body).await
-    }};
-}
-
 /// Registers this context's routes under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let uploads = web::PayloadConfig::new(files::MAX_FILE_BYTES + 1);

@@ -664,13 +664,7 @@ async fn sheet_access(
     submission_id: Uuid,
 ) -> Result<(SubmissionRow, ProcurementRow), Problem> {
     user.require(&[Role::Evaluator])?;
-    let row: SubmissionRow = submissions::table
-        .find(submission_id)
-        .select(SubmissionRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| Problem::not_found("Submission"))?;
+    let row = super::submissions::find(conn, submission_id).await?;
     let (procurement, access) = load(conn, Some(user), row.procurement_id)
         .await
         .map_err(|_| Problem::not_found("Submission"))?;
@@ -883,6 +877,19 @@ pub struct ModerationItem {
     pub moderated_reason: Option<String>,
 }
 
+/// A procurement the user manages whose bids are open; before opening, the "sealed" 403.
+async fn load_opened(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<ProcurementRow, Problem> {
+    let row = load_managed(conn, user, id).await?;
+    if row.opened_at.is_none() {
+        return Err(super::submissions::sealed());
+    }
+    Ok(row)
+}
+
 /// A submission at moderation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ModerationSubmission {
@@ -900,13 +907,7 @@ pub async fn moderation(
     user: &AuthUser,
     id: Uuid,
 ) -> Result<Vec<ModerationSubmission>, Problem> {
-    let row = load_managed(conn, user, id).await?;
-    if row.opened_at.is_none() {
-        return Err(
-            Problem::new(StatusCode::FORBIDDEN, "sealed", "Submissions are sealed")
-                .with_detail("Open the submissions after the deadline first."),
-        );
-    }
+    load_opened(conn, user, id).await?;
     let lots = super::lots(conn, id).await?;
     let mut out = Vec::new();
     for s in bids(conn, id).await? {
@@ -1001,13 +1002,7 @@ async fn bid_under_evaluation(
     submission_id: Uuid,
 ) -> Result<(SubmissionRow, ProcurementRow), Problem> {
     user.require(&[Role::Commissioner])?;
-    let row: SubmissionRow = submissions::table
-        .find(submission_id)
-        .select(SubmissionRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| Problem::not_found("Submission"))?;
+    let row = super::submissions::find(conn, submission_id).await?;
     let procurement = load_managed(conn, user, row.procurement_id)
         .await
         .map_err(|_| Problem::not_found("Submission"))?;
@@ -1140,13 +1135,7 @@ pub async fn results(
     user: &AuthUser,
     id: Uuid,
 ) -> Result<Vec<LotResults>, Problem> {
-    let row = load_managed(conn, user, id).await?;
-    if row.opened_at.is_none() {
-        return Err(
-            Problem::new(StatusCode::FORBIDDEN, "sealed", "Submissions are sealed")
-                .with_detail("Open the submissions after the deadline first."),
-        );
-    }
+    load_opened(conn, user, id).await?;
     compute_results(conn, id).await
 }
 
@@ -1454,10 +1443,7 @@ pub async fn award(
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
-    let now: DateTime<Utc> =
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
-            .get_result(conn)
-            .await?;
+    let now = super::db_now(conn).await?;
     // No standstill (0 days) ends at once; otherwise the calendar counts working days.
     let ends = if row.standstill_working_days == 0 {
         now

@@ -14,6 +14,15 @@
 //! Errors are [`Problem`]s: every failure here is one a person can act on, so each says
 //! what to do.
 
+/// Runs `$body` in a transaction on a pooled connection bound to `$tx` (handlers in
+/// `api` and `pages`; defined before them so both see it).
+macro_rules! in_tx {
+    ($state:expr, |$tx:ident| $body:expr) => {{
+        let mut conn = $state.db().await?;
+        conn.transaction::<_, Problem, _>(async |$tx| $body).await
+    }};
+}
+
 pub mod api;
 pub mod demo;
 pub mod evaluation;

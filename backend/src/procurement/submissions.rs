@@ -71,7 +71,8 @@ impl SubmissionRow {
     }
 }
 
-async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<SubmissionRow, Problem> {
+/// A submission's row, or 404.
+pub(super) async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<SubmissionRow, Problem> {
     submissions::table
         .find(id)
         .select(SubmissionRow::as_select())
@@ -554,6 +555,16 @@ pub async fn detach(
     Ok(())
 }
 
+/// The one refusal every council read of bids gets before they are opened.
+pub fn sealed() -> Problem {
+    Problem::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "sealed",
+        "Submissions are sealed",
+    )
+    .with_detail("Nobody at the council can read a submission before the deadline has passed and the submissions have been opened. After the deadline, a commissioner opens them from the procurement's page.")
+}
+
 /// Who on the council side may read a bidder's sealed content, and when: never before the
 /// submissions are opened; then the procurement's commissioners, and panel evaluators who
 /// have declared and have no conflict with this bidder. The one check every council read
@@ -565,10 +576,8 @@ pub async fn council_may_read(
     access: Access,
     organisation_id: Uuid,
 ) -> Result<(), Problem> {
-    use actix_web::http::StatusCode;
     if procurement.opened_at.is_none() {
-        return Err(Problem::new(StatusCode::FORBIDDEN, "sealed", "Submissions are sealed")
-            .with_detail("Nobody at the council can read a submission before the deadline has passed and the submissions have been opened."));
+        return Err(sealed());
     }
     match (access, user.role) {
         (Access::Council, Role::Commissioner) => Ok(()),
