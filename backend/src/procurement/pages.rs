@@ -201,18 +201,19 @@ fn page_errors(p: &Problem, field: impl Fn(&str) -> String) -> Vec<FieldError> {
     }
 }
 
+/// The status of a page that may carry an error summary: `failed` when it does.
+fn status_for(data: &Value, failed: StatusCode) -> StatusCode {
+    if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
+        failed
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// Whether a problem is one to show on the page (validation or a refused state change)
 /// rather than an error page.
 fn shown_on_page(p: &Problem) -> bool {
     p.status == 422 || p.status == 409
-}
-
-/// Runs `$body` in a transaction on a pooled connection bound to `$tx`.
-macro_rules! in_tx {
-    ($state:expr, |$tx:ident| $body:expr) => {{
-        let mut conn = $state.db().await?;
-        conn.transaction::<_, Problem, _>(async |$tx| $body).await
-    }};
 }
 
 fn status_tag(status: ProcurementStatus) -> Value {
@@ -517,11 +518,7 @@ async fn render_opportunity(
         "question": question,
         "next": format!("/opportunities/{id}"),
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(view.title.clone(), "/opportunities", user, csrf);
     Ok(render_status(
         status,
@@ -757,11 +754,7 @@ async fn render_bid(
         "errors": errors,
         "version_changed": bid.questionnaire_version != latest,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Your bid for {}", view.title),
         "/bids",
@@ -1335,11 +1328,7 @@ async fn render_procurement_form(
         "form": form,
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let title = if id.is_some() {
         "Change the procurement"
     } else {
@@ -1518,11 +1507,7 @@ async fn render_procurement(
         "notice": notice(done),
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::CONFLICT);
     let layout = Layout::new(view.title.clone(), "/procurements", Some(user), csrf);
     Ok(render_status(
         status,
@@ -1794,11 +1779,7 @@ async fn render_questionnaire(
         "notice": notice(done),
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Questionnaire: {}", view.title),
         "/procurements",
@@ -2075,10 +2056,29 @@ pub async fn clarifications_page(
     id: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
+    render_clarifications(
+        &state,
+        &user.0,
+        &csrf,
+        *id,
+        query.done.as_deref(),
+        Vec::new(),
+    )
+    .await
+}
+
+async fn render_clarifications(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    done: Option<&str>,
+    errors: Vec<FieldError>,
+) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    let row = super::load_managed(&mut conn, &user.0, *id).await?;
+    let row = super::load_managed(&mut conn, user, id).await?;
     let view = super::view(&mut conn, &row).await?;
-    let list = super::list_clarifications(&mut conn, Some(&user.0), *id).await?;
+    let list = super::list_clarifications(&mut conn, Some(user), id).await?;
     drop(conn);
     let data = json!({
         "p": procurement_json(&view),
@@ -2086,20 +2086,22 @@ pub async fn clarifications_page(
             "id": c.id, "question": c.question, "answer": c.answer, "published": c.published,
             "organisation_name": c.organisation_name, "asked_at": london_time(c.asked_at),
         })).collect::<Vec<_>>(),
-        "notice": notice(query.done.as_deref()),
+        "notice": notice(done),
+        "errors": errors,
     });
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Clarifications: {}", view.title),
         "/procurements",
-        Some(&user.0),
-        &csrf,
+        Some(user),
+        csrf,
     );
     Ok(render_status(
-        StatusCode::OK,
+        status,
         "procurement/clarifications",
         layout,
         data,
-        &csrf,
+        csrf,
     ))
 }
 
@@ -2131,12 +2133,10 @@ pub async fn answer_clarification(
         Ok(_) => Ok(see_other(&format!(
             "/procurements/{id}/clarifications?done=answered"
         ))),
-        Err(p) if shown_on_page(&p) => Err(PageError::BadRequest(
-            p.errors
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or(p.title),
-        )),
+        Err(p) if shown_on_page(&p) => {
+            let errors = page_errors(&p, |_| format!("answer-{cid}"));
+            render_clarifications(&state, actor, &form.csrf, id, None, errors).await
+        }
         Err(p) => Err(p.into()),
     }
 }
@@ -2253,11 +2253,7 @@ async fn render_declarations(
         "waiting": waiting,
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Declare your interests: {}", view.title),
         "/procurements",
@@ -2402,11 +2398,7 @@ async fn render_evaluation(
         "notice": notice(done),
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Score {}'s bid", bid.organisation_name),
         "/procurements",
@@ -2525,10 +2517,29 @@ pub async fn moderation_page(
     id: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
+    render_moderation(
+        &state,
+        &user.0,
+        &csrf,
+        *id,
+        query.done.as_deref(),
+        Vec::new(),
+    )
+    .await
+}
+
+async fn render_moderation(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    done: Option<&str>,
+    errors: Vec<FieldError>,
+) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    let row = super::load_managed(&mut conn, &user.0, *id).await?;
+    let row = super::load_managed(&mut conn, user, id).await?;
     let view = super::view(&mut conn, &row).await?;
-    let items = evaluation::moderation(&mut conn, &user.0, *id).await?;
+    let items = evaluation::moderation(&mut conn, user, id).await?;
     drop(conn);
     let data = json!({
         "p": procurement_json(&view),
@@ -2543,20 +2554,22 @@ pub async fn moderation_page(
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "editable": row.awarded_at.is_none(),
-        "notice": notice(query.done.as_deref()),
+        "notice": notice(done),
+        "errors": errors,
     });
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Moderation: {}", view.title),
         "/procurements",
-        Some(&user.0),
-        &csrf,
+        Some(user),
+        csrf,
     );
     Ok(render_status(
-        StatusCode::OK,
+        status,
         "procurement/moderation",
         layout,
         data,
-        &csrf,
+        csrf,
     ))
 }
 
@@ -2577,7 +2590,14 @@ pub async fn moderate(
 ) -> Result<HttpResponse, PageError> {
     let (id, sid, qid) = path.into_inner();
     let actor = &user.0;
-    let score = form.data.score.parse::<i32>().unwrap_or(-1);
+    let field = format!("r-{sid}-{qid}");
+    let Ok(score) = form.data.score.parse::<i32>() else {
+        let errors = vec![FieldError::new(
+            field,
+            format!("{qid}: choose the agreed score, from 0 to 5"),
+        )];
+        return render_moderation(&state, actor, &form.csrf, id, None, errors).await;
+    };
     let reason = form.data.reason.clone();
     match in_tx!(state, |tx| evaluation::moderate(
         tx, actor, sid, &qid, score, &reason
@@ -2587,14 +2607,10 @@ pub async fn moderate(
         Ok(()) => Ok(see_other(&format!(
             "/procurements/{id}/moderation?done=moderated#{sid}-{qid}"
         ))),
-        Err(p) if shown_on_page(&p) => Err(PageError::BadRequest(
-            p.errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ")
-                + p.detail.as_deref().unwrap_or(""),
-        )),
+        Err(p) if shown_on_page(&p) => {
+            let errors = page_errors(&p, |_| field.clone());
+            render_moderation(&state, actor, &form.csrf, id, None, errors).await
+        }
         Err(p) => Err(p.into()),
     }
 }
@@ -2633,11 +2649,7 @@ async fn render_results(
         "awarded": row.awarded_at.is_some(),
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&data, StatusCode::UNPROCESSABLE_ENTITY);
     let layout = Layout::new(
         format!("Results: {}", view.title),
         "/procurements",

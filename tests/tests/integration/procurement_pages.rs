@@ -360,6 +360,18 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     )
     .await;
     let cid = first_id_after(&clar, &format!("/procurements/{id}/clarifications/")).unwrap();
+    // An empty answer re-renders the page with an error summary, not an error page.
+    let empty = c
+        .post(
+            &format!("/procurements/{id}/clarifications/{cid}"),
+            &[("answer", " ")],
+            true,
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(
+        empty.text().contains("There is a problem") && empty.text().contains("Enter the answer")
+    );
     let r = c
         .post(
             &format!("/procurements/{id}/clarifications/{cid}"),
@@ -465,14 +477,20 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         )
         .await;
     assert!(location(&r).ends_with("done=declared"));
-    for (sid, score) in [(&bright_sid, "4"), (&meadow_sid, "2")] {
+    for (sid, score, answer) in [
+        (&bright_sid, "4", "We train every worker in safeguarding"),
+        (&meadow_sid, "2", "We follow the council"),
+    ] {
         let sheet = page(
             &mut e,
             &format!("/evaluations/{sid}"),
             "The bidder's answer",
         )
         .await;
-        assert!(sheet.contains("safeguarding") || sheet.contains("policy"));
+        assert!(
+            sheet.contains(answer),
+            "the evaluator reads this bid's own answer"
+        );
         let missing = e
             .post(
                 &format!("/evaluations/{sid}"),
@@ -502,6 +520,27 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         "Reasons as discussed.",
     )
     .await;
+    // A missing score or reason re-renders moderation with what to fix.
+    for (fields, expected) in [
+        (vec![("reason", "Agreed")], "choose the agreed score"),
+        (
+            vec![("score", "3"), ("reason", " ")],
+            "Give the reason for the agreed score",
+        ),
+    ] {
+        let r = c
+            .post(
+                &format!("/procurements/{id}/moderation/{bright_sid}/Q2"),
+                &fields,
+                true,
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.text().contains("There is a problem") && r.text().contains(expected),
+            "{expected}"
+        );
+    }
     for (sid, score, reason) in [
         (&bright_sid, "4", "Two clear examples of escalation."),
         (&meadow_sid, "2", "Restates the policy without examples."),
@@ -516,11 +555,9 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         assert!(location(&r).contains("done=moderated"));
     }
     let results = page(&mut c, &format!("/procurements/{id}/results"), "Award").await;
-    assert!(
-        results.contains("Abnormally low")
-            || results.contains("Excluded")
-            || results.contains("1.")
-    );
+    // Meadow's agreed 2 of 5 on a 70% question is under half the quality weight.
+    assert!(results.contains("Quality total below 50% of the quality weight"));
+    assert!(results.contains("1. Bright Care Services Ltd"));
     let r = c
         .post(
             &format!("/procurements/{id}/results"),
