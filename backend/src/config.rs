@@ -13,6 +13,10 @@
 //! | `DATABASE_POOL_SIZE` | connections per instance | `8` |
 //! | `AUTH_CACHE` | `off` stops caching signed-in users (needed behind pgbouncer in transaction mode, which cannot LISTEN) | `on` |
 //! | `DEMO_MODE` | show demo logins on the sign-in page; set automatically with the embedded default | `false` |
+//! | `RATE_LIMIT_SIGN_IN_PER_MINUTE` | sign-in and token requests allowed per client address per minute, per instance | `60` |
+//! | `RATE_LIMIT_PER_MINUTE` | registrations, password resets and invitation acceptances per client address per minute, per instance | `10` |
+//! | `TRUSTED_PROXY_HOPS` | proxies in front of the service whose `X-Forwarded-For` entries to believe (0: use the connection's address) | `0` |
+//! | `UPLOAD_QUOTA_MB` | stored uploads allowed per organisation | `1024` |
 
 use anyhow::{Context, bail};
 use std::path::PathBuf;
@@ -52,6 +56,32 @@ pub struct Settings {
     pub auth_cache: bool,
     /// Folder for the embedded database, generated keys and mail (`.data`).
     pub data_dir: PathBuf,
+    pub security: SecuritySettings,
+}
+
+/// Limits that keep one client from exhausting the service (docs/operations.md, Security).
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    /// Sign-in and token requests per client address per minute (per instance).
+    pub sign_in_per_minute: u32,
+    /// Registrations, password resets and invitation acceptances per client address per
+    /// minute (per instance).
+    pub other_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxy_hops: usize,
+    /// Bytes of stored uploads allowed per organisation.
+    pub upload_quota_bytes: i64,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            sign_in_per_minute: 60,
+            other_per_minute: 10,
+            trusted_proxy_hops: 0,
+            upload_quota_bytes: 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// How email leaves the service.
@@ -109,7 +139,29 @@ impl Settings {
             Some("off") => false,
             Some(other) => bail!("AUTH_CACHE must be on or off (got {other:?})"),
         };
+        let defaults = SecuritySettings::default();
+        let security = SecuritySettings {
+            sign_in_per_minute: number(
+                "RATE_LIMIT_SIGN_IN_PER_MINUTE",
+                defaults.sign_in_per_minute.into(),
+            )?
+            .try_into()
+            .context("RATE_LIMIT_SIGN_IN_PER_MINUTE is too large")?,
+            other_per_minute: number("RATE_LIMIT_PER_MINUTE", defaults.other_per_minute.into())?
+                .try_into()
+                .context("RATE_LIMIT_PER_MINUTE is too large")?,
+            trusted_proxy_hops: match var("TRUSTED_PROXY_HOPS") {
+                None => 0,
+                Some(v) => v.parse().ok().filter(|n| *n <= 10).with_context(|| {
+                    format!("TRUSTED_PROXY_HOPS must be a whole number from 0 to 10 (got {v:?})")
+                })?,
+            },
+            upload_quota_bytes: number("UPLOAD_QUOTA_MB", 1024)?
+                .checked_mul(1024 * 1024)
+                .context("UPLOAD_QUOTA_MB is too large")?,
+        };
         Ok(Self {
+            security,
             auth_cache,
             demo_mode: database_url.is_none()
                 || var("DEMO_MODE").is_some_and(|v| v == "true" || v == "1"),
@@ -152,6 +204,17 @@ fn default_from(public_url: &str) -> String {
 }
 
 impl Settings {
+    /// A key for one purpose, derived from the token signing key (HMAC-SHA-256 of the
+    /// purpose), so that one configured secret serves every signature the service makes
+    /// and no two purposes share a key.
+    pub fn derived_key(&self, purpose: &str) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.tokens.signing_key.expose())
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// Sets the public URL (and so the tokens' issuer), e.g. from `serve --bind` when
     /// `PUBLIC_URL` is not configured.
     pub fn with_public_url(mut self, url: String) -> Self {

@@ -17,5 +17,6 @@ pub mod organisations;
 pub mod procurement;
 pub mod seed;
 pub mod startup;
+pub mod storage;
 pub mod web;
 pub mod worker;

@@ -91,8 +91,14 @@ enum JobsCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exits 1 if any row was altered.
-    Verify,
+    /// Seal new rows, recompute the hash chain and check its signed head and checkpoints;
+    /// exits 1 if anything was altered, removed or reordered.
+    Verify {
+        /// A line from an administrators' checkpoint email (`audit-anchor.v1.…`): also check
+        /// that the log still holds everything up to it.
+        #[arg(long)]
+        anchor: Option<String>,
+    },
 }
 
 fn init_tracing() {
@@ -113,6 +119,7 @@ fn init_tracing() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing();
+    backend::auth::password::return_large_allocations();
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     let database = Database::open(&settings).await?;
@@ -222,16 +229,29 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { anchor },
         } => {
+            let anchor = match anchor.as_deref() {
+                None => None,
+                Some(line) => Some(backend::audit::Anchor::parse(line).context(
+                    "--anchor is not a line of the form audit-anchor.v1.… as emailed; copy the whole line",
+                )?),
+            };
             let pool = backend::db::build_pool(&database.url, 1)?;
             let mut conn = pool.get().await?;
-            let result = backend::audit::verify(&mut conn).await?;
+            let key = backend::audit::AuditKey::from_settings(&settings);
+            let result = backend::audit::seal_and_verify(
+                &mut conn,
+                &key,
+                anchor.as_ref(),
+                backend::audit::seal::WAIT_FOR_JOBS,
+            )
+            .await?;
             println!("{}", serde_json::to_string(&result)?);
             if !result.ok {
                 bail!(
-                    "the audit log has been altered at row {:?}",
-                    result.first_bad
+                    "the audit log has been altered: {}",
+                    result.problem.unwrap_or_default()
                 );
             }
         }

@@ -74,7 +74,7 @@ const COUNCIL: &str = "Wyvern County Council";
 
 /// Loads the demo data. Returns how many users it created.
 pub async fn demo(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
-    let hash = tokio::task::spawn_blocking(|| password::hash(DEMO_PASSWORD)).await??;
+    let hash = password::hash(DEMO_PASSWORD).await?;
     let created = conn
         .transaction::<usize, anyhow::Error, _>(async move |tx| {
             for name in DISTRICTS {

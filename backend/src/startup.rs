@@ -97,8 +97,8 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
-                .wrap(routes::security_headers())
                 .wrap(from_fn(routes::request_context))
+                .wrap(from_fn(routes::security_headers))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

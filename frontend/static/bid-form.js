@@ -4,8 +4,11 @@
 (function () {
   'use strict';
   var form = document.querySelector('form[data-autosave]');
-  if (!form || !window.fetch || !window.URLSearchParams) return;
+  if (!form || !window.fetch || !window.URLSearchParams || !window.FormData) return;
   var status = document.getElementById('autosave-status');
+  // The attribute, not form.action: the form's buttons are named "action", and a named
+  // control shadows the property (it read "[object RadioNodeList]").
+  var target = form.getAttribute('action');
 
   function countWords(text) {
     var t = text.trim();
@@ -23,26 +26,53 @@
     });
   });
 
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
   var timer = null;
+  var saving = false;
+  var again = false;
   function save() {
-    var body = new URLSearchParams(new FormData(form));
+    if (saving) {
+      again = true;
+      return;
+    }
+    saving = true;
+    // The answers only: files are uploaded by their buttons, never in the background.
+    var body = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === 'string' && name !== 'action') body.append(name, value);
+    });
     body.set('action', 'save');
-    fetch(form.action, {
+    fetch(target, {
       method: 'POST',
       body: body,
       credentials: 'same-origin',
       headers: { 'X-Autosave': '1' },
     }).then(function (response) {
-      if (!status) return;
       var time = new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
-      status.textContent = response.ok
-        ? 'Draft saved at ' + time + '.'
-        : 'Your draft could not be saved automatically. Use "Save draft".';
+      if (response.ok) {
+        say('Draft saved at ' + time + '.');
+      } else if (response.status === 409) {
+        say('This bid can no longer change: the deadline has passed. Reload the page.');
+      } else if (response.status === 422) {
+        say('Draft saved at ' + time + ', apart from a price that is not in pounds and pence.');
+      } else {
+        say('Your draft could not be saved automatically. Use "Save draft".');
+      }
     }).catch(function () {
-      if (status) status.textContent = 'Your draft could not be saved automatically. Use "Save draft".';
+      say('Your draft could not be saved automatically. Use "Save draft".');
+    }).then(function () {
+      saving = false;
+      if (again) {
+        again = false;
+        save();
+      }
     });
   }
-  form.addEventListener('input', function () {
+  form.addEventListener('input', function (event) {
+    if (event.target && event.target.type === 'file') return;
     clearTimeout(timer);
     timer = setTimeout(save, 2000);
   });

@@ -4,10 +4,29 @@
 // which starts the app on a fresh database and passes BASE_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { launch, newPage, checkA11y, login, keyboardLogin } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
+// The key the sender derives emailed links' secrets with (the stored email hides them).
+const LINK_KEY = process.env.LINK_KEY;
+
+/** The live link of the newest email to `to` that links to `path`, as its reader gets it. */
+async function emailedLink(to, path) {
+  const token = await fetch(`${BASE}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@council.example', password: PASSWORD }),
+  }).then((r) => r.json());
+  const list = await fetch(`${BASE}/api/v1/outbox?to=${encodeURIComponent(to)}`, {
+    headers: { Authorization: `Bearer ${token.access_token}` },
+  }).then((r) => r.json());
+  const secret = createHmac('sha256', Buffer.from(LINK_KEY, 'hex'))
+    .update(list.items[0].message_id)
+    .digest('hex');
+  return `${BASE}${path}?token=${secret}`;
+}
 let browser;
 
 before(async () => {
@@ -76,8 +95,15 @@ test('administrator pages pass axe and the user filter works', async () => {
   await page.getByRole('link', { name: 'Priya Shah' }).click();
   await checkA11y(page, 'edit user');
   await page.goto(`${BASE}/admin/organisations`);
-  await page.getByRole('link', { name: 'Meadow Homes Ltd' }).click();
+  await page.getByRole('link', { name: 'Meadow Homes Ltd', exact: true }).click();
   await checkA11y(page, 'edit organisation');
+  // A provider's people, and the account recovery form (with its errors).
+  await page.goto(`${BASE}/admin/organisations`);
+  await page.getByRole('link', { name: 'People at Meadow Homes Ltd' }).click();
+  await checkA11y(page, 'provider people');
+  await page.getByRole('button', { name: 'Send an account recovery invitation' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkA11y(page, 'account recovery errors');
   // Submitting an empty new user shows accessible errors.
   await page.goto(`${BASE}/admin/users/new`);
   await page.getByRole('button', { name: 'Save' }).click();
@@ -103,9 +129,39 @@ test('a provider registers, signs in and updates its profile', async () => {
   await page.getByLabel('Your email address').fill('sara@willow.example');
   await page.getByLabel('Create a password').fill('willow trees by the river');
   await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await checkA11y(page, 'check your email');
+  await page.goto(await emailedLink('sara@willow.example', '/register/confirm'));
+  await checkA11y(page, 'finish registering');
+  await page.getByRole('button', { name: 'Register my organisation' }).click();
   await page.waitForURL(/\/login/);
   await login(page, BASE, 'sara@willow.example', 'willow trees by the river');
   await visit(page, '/organisation', 'provider profile');
+  // Invite a colleague, who joins from the emailed link.
+  await page.getByRole('link', { name: 'People and invitations' }).click();
+  await checkA11y(page, 'own people');
+  await page.getByRole('link', { name: 'Invite a colleague' }).click();
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkA11y(page, 'invite errors');
+  await page.getByLabel('Their full name').fill('Ola Willow');
+  await page.getByLabel('Their work email address').fill('ola@willow.example');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.getByText('Invitation sent').waitFor();
+  await checkA11y(page, 'invitation sent');
+  const joiner = await newPage(browser);
+  await joiner.goto(await emailedLink('ola@willow.example', '/invitations/accept'));
+  await checkA11y(joiner, 'accept invitation');
+  await joiner.getByLabel('Choose a password').fill('passwordpassword');
+  await joiner.getByRole('button', { name: 'Create my account' }).click();
+  await joiner.getByText('easy to guess').first().waitFor();
+  await checkA11y(joiner, 'accept invitation errors');
+  await joiner.getByLabel('Choose a password').fill('otters under the bridge');
+  await joiner.getByRole('button', { name: 'Create my account' }).click();
+  await joiner.waitForURL(/\/login\?joined=1/);
+  await login(joiner, BASE, 'ola@willow.example', 'otters under the bridge');
+  await joiner.context().close();
+  await page.goto(`${BASE}/organisation`);
   await page.getByRole('link', { name: 'Change these details' }).click();
   await checkA11y(page, 'edit own organisation');
   await page.getByLabel('Address line 2 (optional)').fill('Unit 4');

@@ -62,6 +62,7 @@ test('a commissioner builds and publishes a tender', async () => {
   await addQuestion(page, { section: 'Quality', kind: 'Scored quality question', title: 'How will you keep people safe?', weight: '60', words: '300' });
   await addQuestion(page, { section: 'Price', kind: 'Price', title: 'Your price for the first year', weight: '30' });
   await addQuestion(page, { section: 'Social value', kind: 'Social value (scored)', title: 'How will you create local jobs?', weight: '10', words: '200' });
+  await addQuestion(page, { section: 'Evidence', kind: 'Evidence (file upload)', title: 'Your insurance certificate' });
   await page.getByText('Weights total 100%').waitFor();
   await checkA11y(page, 'questionnaire with questions');
 
@@ -93,7 +94,22 @@ async function submitBid(email, answers) {
   await page.getByRole('group', { name: /registered with CQC/ }).getByLabel('Yes').check();
   await page.getByLabel('Q2 How will you keep people safe?').fill(answers.safety);
   await page.getByLabel('Q3 Your price for the first year').fill(answers.price);
+  // The page saves what is typed in the background, and says so.
+  await page.getByLabel('Q4 How will you create local jobs?').pressSequentially(answers.jobs.slice(0, 12));
+  await page.getByText(/Draft saved at/).waitFor();
   await page.getByLabel('Q4 How will you create local jobs?').fill(answers.jobs);
+  // Uploading a file, as the page asks, keeps every typed answer (it once blanked them).
+  await page.getByLabel('Upload a file for Q5').setInputFiles({
+    name: 'insurance.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
+  });
+  await page.getByRole('button', { name: 'Upload file for Q5' }).click();
+  await page.getByText('File attached.').waitFor();
+  await checkA11y(page, 'bid form after an upload');
+  assert.equal(await page.getByLabel('Q2 How will you keep people safe?').inputValue(), answers.safety);
+  assert.equal(await page.getByLabel('Q4 How will you create local jobs?').inputValue(), answers.jobs);
+  assert.ok(await page.getByRole('link', { name: 'insurance.pdf' }).isVisible());
   await page.getByRole('button', { name: 'Submit your bid' }).click();
   await page.getByText('Your bid is submitted and sealed').waitFor();
   await checkA11y(page, 'bid submitted');

@@ -10,7 +10,7 @@ pub mod bench;
 pub mod browser;
 pub mod tender;
 
-use backend::config::{MailSettings, Secret, Settings, TokenSettings};
+use backend::config::{MailSettings, Secret, SecuritySettings, Settings, TokenSettings};
 use backend::db::DbPool;
 use backend::startup::Application;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -222,11 +222,22 @@ pub fn test_settings(database_url: &str, address: &str) -> Settings {
         demo_mode: true,
         auth_cache: true,
         data_dir: std::env::temp_dir().join("commissioning-test-data"),
+        // Tests sign in many times from one address; the rate-limit tests set their own.
+        security: SecuritySettings {
+            sign_in_per_minute: 100_000,
+            other_per_minute: 100_000,
+            ..SecuritySettings::default()
+        },
     }
 }
 
 /// Creates a fresh database from the template and serves the app on a free port.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with settings changed by `adjust` (rate limits, quotas).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let server = server();
     let db_name = format!("test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = AsyncPgConnection::establish(&server.url).await.unwrap();
@@ -238,7 +249,7 @@ pub async fn spawn_app() -> TestApp {
     .await
     .expect("cloning the template database");
     let database_url = with_database(&server.url, &db_name);
-    serve(database_url, db_name, true, None)
+    serve_with(database_url, db_name, true, None, adjust)
 }
 
 /// Starts an app on an existing database; `public_url` defaults to its own address.
@@ -248,9 +259,22 @@ fn serve(
     owns_database: bool,
     public_url: Option<&str>,
 ) -> TestApp {
+    serve_with(database_url, db_name, owns_database, public_url, |_| {})
+}
+
+fn serve_with(
+    database_url: String,
+    db_name: String,
+    owns_database: bool,
+    public_url: Option<&str>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let settings = test_settings(&database_url, public_url.unwrap_or(&address));
+    let mut settings = test_settings(&database_url, public_url.unwrap_or(&address));
+    // Each database has its own files, so sweeping one never touches another's.
+    settings.data_dir = settings.data_dir.join(&db_name);
+    adjust(&mut settings);
     let pool = backend::db::build_pool(&database_url, 4).unwrap();
     let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
     let handle = app.handle();
@@ -281,6 +305,7 @@ impl Drop for TestApp {
         }
         let url = server().url.clone();
         let name = self.db_name.clone();
+        let _ = std::fs::remove_dir_all(&self.settings.data_dir);
         // Drop the database from another thread: Drop cannot await.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -469,6 +494,58 @@ impl TestApp {
         }
     }
 
+    /// The live link in the newest email to `to` whose stored copy links to `path` (say
+    /// `/reset-password`), as its recipient gets it. The stored copy hides the link's
+    /// secret, which is derived from the message's id; this asserts that it is hidden.
+    pub async fn emailed_link(&self, to: &str, path: &str) -> String {
+        use backend::db::schema::outbox;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let hidden = format!("{path}?token={}", backend::mail::HIDDEN_LINK_TOKEN);
+        let mut conn = self.db().await;
+        let rows: Vec<(String, String, String)> = outbox::table
+            .filter(outbox::to_address.eq(to))
+            .order(outbox::id.desc())
+            .select((outbox::message_id, outbox::text_body, outbox::html_body))
+            .load(&mut conn)
+            .await
+            .unwrap();
+        let (message_id, text, html) = rows
+            .into_iter()
+            .find(|(_, text, _)| text.contains(&hidden))
+            .unwrap_or_else(|| panic!("no email to {to} links to {path}"));
+        let token =
+            backend::mail::MailContext::from_settings(&self.settings).link_secret(&message_id);
+        assert!(
+            !text.contains(&token) && !html.contains(&token),
+            "the stored email must not hold the live link"
+        );
+        format!("{path}?token={token}")
+    }
+
+    /// Registers a provider through the API and confirms it from the emailed link, as its
+    /// first user would; returns the confirmation's answer (`organisation`, `user`).
+    pub async fn register(&self, registration: &serde_json::Value) -> serde_json::Value {
+        let r = self
+            .json("POST", "/api/v1/registrations", None, registration, &[])
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text());
+        let email = registration["user"]["email"].as_str().unwrap().trim();
+        let link = self.emailed_link(email, "/register/confirm").await;
+        let token = link.split("token=").nth(1).unwrap();
+        let r = self
+            .json(
+                "POST",
+                "/api/v1/registrations/confirm",
+                None,
+                &serde_json::json!({"token": token}),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()
+    }
+
     /// A direct database connection (for checks and for tampering in tests).
     pub async fn db(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.database_url)
@@ -542,7 +619,23 @@ impl Browser<'_> {
         self.send_form(path, fields, true, headers).await
     }
 
-    /// POST a form; `_csrf` is added from the cookie unless `with_csrf` is false.
+    /// The `_csrf` value the pages would put in a form now: the cookie's value signed for
+    /// this browser's session.
+    pub fn csrf(&self) -> String {
+        let cookie = self.cookies.get("csrf").cloned().unwrap_or_default();
+        let session = self.cookies.get("session").and_then(|t| {
+            backend::auth::token::TokenKeys::new(&self.app.settings.tokens)
+                .verify(t, backend::auth::token::TokenType::Session)
+                .map(|c| c.jti.to_string())
+        });
+        backend::auth::csrf::form_value(
+            &backend::auth::csrf::key(&self.app.settings),
+            &cookie,
+            session.as_deref(),
+        )
+    }
+
+    /// POST a form; `_csrf` is added unless `with_csrf` is false.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Reply {
         self.send_form(path, fields, with_csrf, &[("Accept", "text/html")])
             .await
@@ -560,10 +653,7 @@ impl Browser<'_> {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         if with_csrf {
-            pairs.push((
-                "_csrf".into(),
-                self.cookies.get("csrf").cloned().unwrap_or_default(),
-            ));
+            pairs.push(("_csrf".into(), self.csrf()));
         }
         let body = serde_html_form::to_string(&pairs).unwrap();
         let mut r = self
@@ -580,8 +670,8 @@ impl Browser<'_> {
         reply
     }
 
-    /// POST a multipart form with one file (as a browser sends an upload form), with the
-    /// CSRF token from the cookie.
+    /// POST a multipart form with one file in the input `file` (as a browser sends an
+    /// upload form), with the CSRF token first, as the pages put it.
     pub async fn post_file(
         &mut self,
         path: &str,
@@ -589,10 +679,26 @@ impl Browser<'_> {
         file_name: &str,
         bytes: &[u8],
     ) -> Reply {
+        self.post_multipart(path, fields, "file", file_name, bytes)
+            .await
+    }
+
+    /// POST a multipart form whose file input is called `input`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        input: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
         let boundary = "----commissioning-test-boundary";
         let mut body = Vec::new();
-        let csrf = self.cookies.get("csrf").cloned().unwrap_or_default();
-        for (k, v) in fields.iter().copied().chain([("_csrf", csrf.as_str())]) {
+        let csrf = self.csrf();
+        for (k, v) in [("_csrf", csrf.as_str())]
+            .into_iter()
+            .chain(fields.iter().copied())
+        {
             body.extend_from_slice(
                 format!(
                     "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
@@ -601,7 +707,7 @@ impl Browser<'_> {
             );
         }
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{input}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
@@ -725,4 +831,54 @@ impl Drop for SmtpSink {
 pub fn with_smtp(mut settings: Settings, url: &str) -> Settings {
     settings.mail.smtp_url = Some(url.to_string());
     settings
+}
+
+/// A ZIP archive of these entries, stored uncompressed (for upload tests).
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for b in data {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    for (name, data) in entries {
+        let offset = out.len() as u32;
+        let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for n in [crc, size, size] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for n in [crc, size, size] {
+            central.extend_from_slice(&n.to_le_bytes());
+        }
+        central.extend_from_slice(&name_len.to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (start, count) = (out.len() as u32, entries.len() as u16);
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
 }

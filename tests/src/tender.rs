@@ -53,7 +53,7 @@ pub async fn input(app: &TestApp, reference: &str, clarify_in: i64, deadline_in:
         "description": "Outcome-based home care for adults in Severnside, from April 2027.",
         "service_type": "domiciliary",
         "district_ids": [district],
-        "estimated_value_pence": 2_400_000_00_i64,
+        "estimated_value_pence": 240_000_000_i64,
         "regime": "pa2023",
         "light_touch": true,
         "procedure": "open",

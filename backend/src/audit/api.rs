@@ -8,16 +8,47 @@ use crate::http::problem::Problem;
 use crate::organisations::model::Role;
 use actix_web::web;
 
-/// Check the audit log's hash chain.
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, body = Verification), (status = 403, body = Problem)), security(("bearer" = [])))]
+/// `?anchor=` on the verifier: a line from an administrators' checkpoint email.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct AnchorQuery {
+    /// `audit-anchor.v1.…`, as emailed each morning.
+    pub anchor: Option<String>,
+}
+
+/// Check the audit log's hash chain: seals rows written since the last round, then
+/// recomputes every hash and checks the signed head, the checkpoints and the anchor given.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", params(AnchorQuery),
+    responses((status = 200, body = Verification), (status = 400, body = Problem), (status = 403, body = Problem)), security(("bearer" = [])))]
 pub async fn verify_audit(
     state: web::Data<AppState>,
     user: ApiUser,
+    query: web::Query<AnchorQuery>,
 ) -> Result<web::Json<Verification>, Problem> {
     user.0.require(&[Role::Admin])?;
+    let anchor = match query
+        .anchor
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        None => None,
+        Some(line) => Some(super::Anchor::parse(line).ok_or_else(|| {
+            Problem::bad_request(
+                "The anchor is not in the form audit-anchor.v1.… as emailed. Copy the whole line.",
+            )
+        })?),
+    };
     let mut conn = state.db().await?;
-    Ok(web::Json(super::verify(&mut conn).await?))
+    let key = super::AuditKey::from_settings(&state.settings);
+    Ok(web::Json(
+        super::seal_and_verify(
+            &mut conn,
+            &key,
+            anchor.as_ref(),
+            super::seal::WAIT_FOR_PEOPLE,
+        )
+        .await?,
+    ))
 }
 
 /// The audit log, newest first.

@@ -1,9 +1,17 @@
 //! The append-only audit log. Every state change writes a row in the same transaction:
-//! who, what, which record, when. The database chains each row to the previous one with a
-//! SHA-256 hash (see the foundation migration); [`verify`] walks the chain.
+//! who, what, which record, when. Writing is a plain insert; the [`seal`]er later chains
+//! committed rows with SHA-256 in Rust, signs the chain's head, and checkpoints it daily for
+//! the administrators to keep ([`jobs`]); [`verify`] checks all of it (docs/decisions/0011).
 
 pub mod api;
+pub mod chain;
+pub mod jobs;
 pub mod pages;
+pub mod seal;
+pub mod verify;
+
+pub use chain::{Anchor, AuditKey};
+pub use verify::Verification;
 
 use crate::db::schema::audit_log;
 use chrono::{DateTime, Utc};
@@ -85,7 +93,6 @@ impl Entry {
 pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, entry: Entry) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::id.eq(0_i64), // numbered by the trigger after it takes the chain lock
             audit_log::actor_user_id.eq(actor.user_id),
             audit_log::actor_label.eq(&actor.label),
             audit_log::action.eq(entry.action),
@@ -93,75 +100,27 @@ pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, entry: Entry) -
             audit_log::record_id.eq(&entry.record_id),
             audit_log::organisation_id.eq(entry.organisation_id),
             audit_log::details.eq(&entry.details),
-            audit_log::prev_hash.eq(Vec::<u8>::new()),
-            audit_log::row_hash.eq(Vec::<u8>::new()),
         ))
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-/// The verifier's answer.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct Verification {
-    pub ok: bool,
-    pub rows: i64,
-    /// The id of the first row whose hash or link does not match, if any.
-    pub first_bad: Option<i64>,
-}
-
-/// Recomputes every row's hash in id order and checks each links to the one before.
-/// Reads in pages so that a long log does not need to fit in memory.
-pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
-    #[derive(QueryableByName)]
-    struct Link {
-        #[diesel(sql_type = diesel::sql_types::Int8)]
-        id: i64,
-        #[diesel(sql_type = diesel::sql_types::Bytea)]
-        prev_hash: Vec<u8>,
-        #[diesel(sql_type = diesel::sql_types::Bytea)]
-        row_hash: Vec<u8>,
-        #[diesel(sql_type = diesel::sql_types::Bytea)]
-        expected: Vec<u8>,
+/// Seals what is pending (waiting up to `wait` for transactions already running) and
+/// verifies the whole chain (and `anchor`, when given).
+pub async fn seal_and_verify(
+    conn: &mut AsyncPgConnection,
+    key: &AuditKey,
+    anchor: Option<&Anchor>,
+    wait: std::time::Duration,
+) -> anyhow::Result<Verification> {
+    match seal::seal_now(conn, key, wait).await {
+        Ok(_) => {}
+        // The verifier says what was altered; sealing on top would hide it.
+        Err(seal::SealError::StateAltered) => {}
+        Err(e) => return Err(e.into()),
     }
-    const PAGE: i64 = 5_000;
-    let mut rows = 0_i64;
-    let mut previous: Vec<u8> = Vec::new();
-    let mut after = i64::MIN;
-    loop {
-        let page: Vec<Link> = diesel::sql_query(
-            "SELECT a.id, a.prev_hash, a.row_hash, audit_log_digest(a.prev_hash, a) AS expected \
-             FROM audit_log a WHERE a.id > $1 ORDER BY a.id LIMIT $2",
-        )
-        .bind::<diesel::sql_types::Int8, _>(after)
-        .bind::<diesel::sql_types::Int8, _>(PAGE)
-        .load(conn)
-        .await?;
-        let count = page.len();
-        for link in page {
-            rows += 1;
-            if link.prev_hash != previous || link.row_hash != link.expected {
-                return Ok(Verification {
-                    ok: false,
-                    rows: total_rows(conn).await?,
-                    first_bad: Some(link.id),
-                });
-            }
-            previous = link.row_hash;
-            after = link.id;
-        }
-        if (count as i64) < PAGE {
-            return Ok(Verification {
-                ok: true,
-                rows,
-                first_bad: None,
-            });
-        }
-    }
-}
-
-async fn total_rows(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    audit_log::table.count().get_result(conn).await
+    Ok(verify::verify(conn, key, anchor).await?)
 }
 
 /// One audit row as shown to administrators.
@@ -192,6 +151,9 @@ pub struct AuditFilter {
     pub record_type: Option<String>,
     /// Record id.
     pub record_id: Option<String>,
+    /// The administrators' page only: an anchor line to check the chain against.
+    #[param(ignore)]
+    pub anchor: Option<String>,
 }
 
 /// A page of audit rows, newest first.

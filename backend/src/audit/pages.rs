@@ -27,6 +27,8 @@ struct AuditPage {
     record_type: String,
     pagination: Pagination,
     verification: super::Verification,
+    anchor: String,
+    anchor_error: Option<&'static str>,
 }
 
 /// GET /admin/audit
@@ -50,7 +52,18 @@ pub async fn audit_page(
             details: row.details.to_string(),
             row,
         });
-    let verification = super::verify(&mut conn).await?;
+    let key = super::AuditKey::from_settings(&state.settings);
+    let anchor_text = filter.anchor.clone().unwrap_or_default();
+    let anchor = super::Anchor::parse(&anchor_text);
+    let verification = super::seal_and_verify(
+        &mut conn,
+        &key,
+        anchor.as_ref(),
+        super::seal::WAIT_FOR_PEOPLE,
+    )
+    .await?;
+    let anchor_error = (!anchor_text.trim().is_empty() && anchor.is_none())
+        .then_some("Enter the whole line from the email, starting audit-anchor.v1");
     let f = &*filter;
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
     let encoded = format!(
@@ -70,6 +83,8 @@ pub async fn audit_page(
             record_type: text(&f.record_type),
             pagination,
             verification,
+            anchor: anchor_text,
+            anchor_error,
         },
         &csrf,
     ))

@@ -6,7 +6,7 @@ use crate::audit::{self, Actor};
 use crate::db::schema::{account_tokens, users};
 use crate::mail::{self, Email, MailContext};
 use crate::organisations::model::User;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
@@ -33,6 +33,8 @@ pub enum AccountError {
     #[error("validation failed")]
     Invalid(Vec<crate::http::problem::FieldError>),
     #[error(transparent)]
+    Busy(#[from] super::password::HashError),
+    #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -42,26 +44,25 @@ fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Creates a token for `user` and returns it (only its hash is stored).
-async fn create_token(
+/// Records the secret of an emailed link for `user` (only its hash is stored; the secret
+/// itself is derived from the message's id when the email is delivered).
+async fn store_token(
     tx: &mut AsyncPgConnection,
     user: Uuid,
     purpose: TokenPurpose,
     valid_for: Duration,
-) -> QueryResult<String> {
-    use rand::Rng;
-    let bytes: [u8; 32] = rand::rng().random();
-    let token = hex::encode(bytes);
+    token: &str,
+) -> QueryResult<()> {
     diesel::insert_into(account_tokens::table)
         .values((
-            account_tokens::token_hash.eq(hash(&token)),
+            account_tokens::token_hash.eq(hash(token)),
             account_tokens::user_id.eq(user),
             account_tokens::purpose.eq(purpose),
             account_tokens::expires_at.eq(Utc::now() + valid_for),
         ))
         .execute(tx)
         .await?;
-    Ok(token)
+    Ok(())
 }
 
 /// The user a live token belongs to, locking the token row when `lock` is set.
@@ -107,14 +108,16 @@ pub async fn send_verification(
     name: &str,
     organisation: &str,
 ) -> anyhow::Result<()> {
-    let token = create_token(
+    let link = mail::SecretLink::new(context);
+    store_token(
         tx,
         user,
         TokenPurpose::VerifyEmail,
         Duration::hours(VERIFY_HOURS),
+        &link.token,
     )
     .await?;
-    mail::enqueue(
+    mail::enqueue_with_secret(
         tx,
         context,
         Email {
@@ -125,11 +128,12 @@ pub async fn send_verification(
             reason: format!("You received this email because this address was used to register {organisation} with the service."),
             optional_kind: None,
             data: serde_json::json!({
-                "link": format!("{}/verify-email?token={token}", context.public_url),
+                "link": mail::SecretLink::url(context, "/verify-email"),
                 "organisation_name": organisation,
                 "valid_hours": VERIFY_HOURS,
             }),
         },
+        &link,
     )
     .await?;
     Ok(())
@@ -183,8 +187,9 @@ pub async fn request_password_reset(
         if live >= 3 {
             return Ok(());
         }
-        let token = create_token(tx, user.id, TokenPurpose::ResetPassword, Duration::hours(RESET_HOURS)).await?;
-        mail::enqueue(
+        let link = mail::SecretLink::new(&context);
+        store_token(tx, user.id, TokenPurpose::ResetPassword, Duration::hours(RESET_HOURS), &link.token).await?;
+        mail::enqueue_with_secret(
             tx,
             &context,
             Email {
@@ -194,8 +199,9 @@ pub async fn request_password_reset(
                 user_id: Some(user.id),
                 reason: "You received this email because someone asked to reset the password of the account with this address.".into(),
                 optional_kind: None,
-                data: serde_json::json!({"link": format!("{}/reset-password?token={token}", context.public_url)}),
+                data: serde_json::json!({"link": mail::SecretLink::url(&context, "/reset-password")}),
             },
+            &link,
         )
         .await?;
         audit::record(tx, &Actor::anonymous("password reset form"), audit::Entry::new("user.password_reset_requested", "user", user.id).for_organisation(user.organisation_id)).await?;
@@ -239,19 +245,17 @@ pub async fn reset_password(
         if !errors.is_empty() {
             return Err(AccountError::Invalid(errors));
         }
-        let hashed = tokio::task::spawn_blocking(move || super::password::hash(&password))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))??;
+        let hashed = super::password::hash(&password).await?;
         diesel::update(users::table.find(user.id))
             .set((
                 users::password_hash.eq(hashed),
                 users::sessions_valid_after.eq(diesel::dsl::now),
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<DateTime<Utc>>),
                 users::updated_at.eq(diesel::dsl::now),
             ))
             .execute(tx)
             .await?;
+        // Whoever holds the address has proved it: failed attempts no longer count.
+        super::throttle::clear(tx, &user.email).await?;
         // This link and any other outstanding reset links stop working.
         diesel::update(
             account_tokens::table

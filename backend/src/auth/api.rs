@@ -30,11 +30,15 @@ pub struct TokenResponse {
 /// Exchange an email and password for a short-lived access token.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
     request_body = TokenRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn issue_token(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, Problem> {
+    state
+        .rate_limits
+        .check(super::throttle::Door::SignIn, &req)?;
     let body = body.into_inner();
     let mut errors = Vec::new();
     if body.email.trim().is_empty() {
@@ -47,7 +51,8 @@ pub async fn issue_token(
         return Err(Problem::validation(errors));
     }
     let mut conn = state.db().await?;
-    let user = super::authenticate(&mut conn, &body.email, &body.password).await?;
+    let client = state.rate_limits.client(&req);
+    let user = super::authenticate(&mut conn, &body.email, &body.password, client).await?;
     let issued = state.tokens.issue(
         user.id,
         user.organisation_id,

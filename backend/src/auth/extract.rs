@@ -60,6 +60,16 @@ fn session(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
 }
 
+/// The id of the request's browser session, if its cookie carries a validly signed
+/// session token (revocation is not checked: this only binds CSRF tokens to a session).
+pub fn session_id(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let token = session(req)?;
+    state
+        .tokens
+        .verify(&token, TokenType::Session)
+        .map(|claims| claims.jti.to_string())
+}
+
 impl FromRequest for ApiUser {
     type Error = Problem;
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;

@@ -8,6 +8,8 @@ pub mod csrf;
 pub mod extract;
 pub mod pages;
 pub mod password;
+pub mod password_rules;
+pub mod throttle;
 pub mod token;
 
 use crate::audit::{self, Actor};
@@ -20,11 +22,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Consecutive failed sign-ins after which an account is locked.
-pub const MAX_FAILED_LOGINS: i32 = 5;
-/// How long a lock lasts.
-pub const LOCK_MINUTES: i64 = 15;
 
 /// The signed-in user, loaded afresh on each request so that deactivation and revocation
 /// take effect at once.
@@ -121,12 +118,24 @@ pub async fn load_user(
 pub enum LoginError {
     #[error("email or password not recognised")]
     Invalid,
-    #[error("account locked after repeated failed sign-ins")]
+    /// Too many failures for this email address (whether or not it has an account).
+    #[error("too many failed sign-ins for this email address")]
     Locked { retry_after_seconds: i64 },
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
+    Busy(#[from] password::HashError),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Database(#[from] diesel::result::Error),
+}
+
+impl LoginError {
+    /// The sentence a person reads when signing in is refused for too many failures.
+    pub fn locked_message(retry_after_seconds: i64) -> String {
+        let minutes = (retry_after_seconds + 59) / 60;
+        format!(
+            "There have been too many failed attempts to sign in with this email address. Try again in {minutes} minute{}, or reset your password.",
+            if minutes == 1 { "" } else { "s" }
+        )
+    }
 }
 
 impl From<LoginError> for Problem {
@@ -138,110 +147,68 @@ impl From<LoginError> for Problem {
             LoginError::Locked {
                 retry_after_seconds,
             } => {
-                let minutes = (retry_after_seconds + 59) / 60;
                 let mut p = Problem::new(
                     actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                    "account-locked",
+                    "sign-in-throttled",
                     "Too many failed sign-in attempts",
                 )
-                .with_detail(format!(
-                    "This account is locked for {minutes} more minute(s). Try again later or ask an administrator."
-                ));
+                .with_detail(LoginError::locked_message(retry_after_seconds));
                 p.retry_after = Some(retry_after_seconds.max(1) as u64);
                 p
             }
+            LoginError::Busy(e) => e.into(),
             LoginError::Database(e) => e.into(),
-            LoginError::Internal(e) => e.into(),
         }
     }
 }
 
-/// Checks an email and password. Counts failures and locks the account for
-/// [`LOCK_MINUTES`] after [`MAX_FAILED_LOGINS`] in a row; an unknown email costs the same
-/// time as a wrong password.
+/// Checks an email and password. Each attempt is counted before the password is checked
+/// (`throttle::reserve`), and refused once the email address has had too many failures,
+/// whether or not an account has it; an unknown email costs the same time as a wrong
+/// password.
 pub async fn authenticate(
     conn: &mut AsyncPgConnection,
     email: &str,
     password: &str,
+    client: Option<std::net::IpAddr>,
 ) -> Result<User, LoginError> {
     let email = email.trim();
     if password.len() > crate::organisations::rules::MAX_PASSWORD_LENGTH * 4 {
         return Err(LoginError::Invalid);
     }
+    let reservation = throttle::reserve(conn, email, client).await?;
     let user = crate::organisations::queries::find_user_by_email(conn, email).await?;
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    let now = Utc::now();
-    if let Some(until) = user
-        .as_ref()
-        .and_then(|u| u.locked_until)
-        .filter(|until| *until > now)
+    if let throttle::Reservation::Locked {
+        retry_after_seconds,
+        first,
+    } = reservation
     {
-        return Err(LoginError::Locked {
-            retry_after_seconds: (until - now).num_seconds(),
-        });
-    }
-    let candidate = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check task: {e}"))?;
-    let Some(user) = user else {
-        return Err(LoginError::Invalid);
-    };
-    if matches && user.active {
-        if user.failed_logins > 0 {
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<DateTime<Utc>>),
-                ))
-                .execute(conn)
-                .await?;
-        }
-        return Ok(user);
-    }
-    if user.active {
-        record_failure(conn, &user).await?;
-    }
-    Err(LoginError::Invalid)
-}
-
-async fn record_failure(conn: &mut AsyncPgConnection, user: &User) -> Result<(), LoginError> {
-    use diesel_async::AsyncConnection;
-    let id = user.id;
-    let email = user.email.clone();
-    conn.transaction::<_, LoginError, _>(async move |tx| {
-        let failures: i32 = diesel::update(users::table.find(id))
-            .set(users::failed_logins.eq(users::failed_logins + 1))
-            .returning(users::failed_logins)
-            .get_result(tx)
-            .await?;
-        if failures >= MAX_FAILED_LOGINS {
-            diesel::update(users::table.find(id))
-                .set(
-                    users::locked_until.eq((diesel::dsl::now
-                        .into_sql::<diesel::sql_types::Timestamptz>()
-                        + diesel::dsl::IntervalDsl::minutes(LOCK_MINUTES))
-                    .nullable()),
-                )
-                .execute(tx)
-                .await?;
+        if let (true, Some(user)) = (first, &user) {
             audit::record(
-                tx,
+                conn,
                 &Actor::system(),
-                audit::Entry::new("user.locked", "user", id).with_details(serde_json::json!({
-                    "email": email,
-                    "failed_logins": failures,
-                    "minutes": LOCK_MINUTES,
-                })),
+                audit::Entry::new("user.sign_in_throttled", "user", user.id)
+                    .for_organisation(user.organisation_id)
+                    .with_details(serde_json::json!({
+                        "email": user.email,
+                        "minutes": throttle::WINDOW_MINUTES,
+                    })),
             )
             .await?;
         }
-        Ok(())
-    })
-    .await
+        return Err(LoginError::Locked {
+            retry_after_seconds,
+        });
+    }
+    let matches =
+        password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    match user {
+        Some(user) if matches && user.active => {
+            throttle::succeeded(conn, email, client).await?;
+            Ok(user)
+        }
+        _ => Err(LoginError::Invalid),
+    }
 }
 
 /// Revokes one token (signing out) until it would have expired anyway.

@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::http::AppState;
 use crate::http::problem::FieldError;
 use crate::web::forms::{CsrfForm, EmptyForm};
-use crate::web::{Layout, PageError, render_status, safe_next, see_other};
+use crate::web::{Layout, PageError, message_page, render_status, safe_next, see_other};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -22,17 +22,18 @@ pub struct NextQuery {
     registered: Option<String>,
     reset: Option<String>,
     signed_out: Option<String>,
+    joined: Option<String>,
 }
 
 impl NextQuery {
     /// A line of good news after a redirect here.
     fn notice(&self) -> Option<&'static str> {
         if self.registered.is_some() {
-            Some(
-                "Your organisation is registered. We have emailed you a link to confirm your address. Sign in to continue.",
-            )
+            Some("Your organisation is registered. Sign in to continue.")
         } else if self.reset.is_some() {
             Some("Your password has been changed. Sign in with your new password.")
+        } else if self.joined.is_some() {
+            Some("Your account has been created. Sign in with your email address and new password.")
         } else if self.signed_out.is_some() {
             Some("You have signed out.")
         } else {
@@ -128,9 +129,13 @@ pub async fn login_form(
 /// POST /login
 pub async fn login(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let CsrfForm { data: form, csrf } = form;
+    state
+        .rate_limits
+        .check(super::throttle::Door::SignIn, &req)?;
     let mut errors = Vec::new();
     if form.email.trim().is_empty() {
         errors.push(FieldError::new("email", "Enter your email address"));
@@ -148,7 +153,8 @@ pub async fn login(
         ));
     }
     let mut conn = state.db().await?;
-    let user = match super::authenticate(&mut conn, &form.email, &form.password).await {
+    let client = state.rate_limits.client(&req);
+    let user = match super::authenticate(&mut conn, &form.email, &form.password, client).await {
         Ok(user) => user,
         Err(LoginError::Invalid) => {
             let errors = vec![FieldError::new(
@@ -166,12 +172,9 @@ pub async fn login(
         Err(LoginError::Locked {
             retry_after_seconds,
         }) => {
-            let minutes = (retry_after_seconds + 59) / 60;
             let errors = vec![FieldError::new(
                 "email",
-                format!(
-                    "This account is locked after too many failed attempts. Try again in {minutes} minute(s)."
-                ),
+                LoginError::locked_message(retry_after_seconds),
             )];
             return Ok(login_page(
                 &state,
@@ -181,8 +184,7 @@ pub async fn login(
                 StatusCode::TOO_MANY_REQUESTS,
             ));
         }
-        Err(LoginError::Database(e)) => return Err(e.into()),
-        Err(LoginError::Internal(e)) => return Err(e.into()),
+        Err(other) => return Err(crate::http::problem::Problem::from(other).into()),
     };
     let issued = state.tokens.issue(
         user.id,
@@ -197,18 +199,22 @@ pub async fn login(
         audit::Entry::new("user.signed_in", "user", user.id).for_organisation(user.organisation_id),
     )
     .await?;
+    let secure = state.settings.public_url.starts_with("https://");
     let cookie = Cookie::build(SESSION_COOKIE, issued.token)
         .path("/")
         .http_only(true)
-        .secure(state.settings.public_url.starts_with("https://"))
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::seconds(
             issued.expires_in,
         ))
         .finish();
+    // A new CSRF cookie with the new session: nothing planted before sign-in carries over.
+    let csrf = CsrfToken::rotated(&state.csrf_key, &issued.claims.jti.to_string(), secure);
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", safe_next(Some(&form.next))))
         .cookie(cookie)
+        .cookie(csrf.rotated_cookie())
         .finish())
 }
 
@@ -226,34 +232,6 @@ pub async fn logout(
         .insert_header(("Location", "/login?signed_out=1"))
         .cookie(gone)
         .finish())
-}
-
-#[derive(Serialize)]
-struct Message<'a> {
-    heading: &'a str,
-    paragraphs: Vec<String>,
-    link: Option<(&'a str, &'a str)>,
-}
-
-fn message_page(
-    status: StatusCode,
-    csrf: &CsrfToken,
-    user: Option<&crate::auth::AuthUser>,
-    heading: &str,
-    paragraphs: Vec<String>,
-    link: Option<(&str, &str)>,
-) -> HttpResponse {
-    render_status(
-        status,
-        "message",
-        Layout::new(heading, "", user, csrf),
-        Message {
-            heading,
-            paragraphs,
-            link,
-        },
-        csrf,
-    )
 }
 
 /// The forgotten-password form.
@@ -286,9 +264,13 @@ pub async fn forgot_password_form(csrf: CsrfToken) -> HttpResponse {
 /// POST /forgot-password: the same answer whether or not the address has an account.
 pub async fn request_password_reset(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     form: CsrfForm<ForgotForm>,
 ) -> Result<HttpResponse, PageError> {
     let CsrfForm { data: form, csrf } = form;
+    state
+        .rate_limits
+        .check(super::throttle::Door::PasswordReset, &req)?;
     let mut errors = Vec::new();
     crate::organisations::rules::email("email", &form.email, &mut errors);
     if !errors.is_empty() {
@@ -329,6 +311,7 @@ fn account_page_error(e: super::account::AccountError) -> PageError {
     match e {
         super::account::AccountError::Database(e) => e.into(),
         super::account::AccountError::Internal(e) => e.into(),
+        super::account::AccountError::Busy(e) => crate::http::problem::Problem::from(e).into(),
         other => PageError::Internal(other.to_string()),
     }
 }

@@ -9,6 +9,10 @@
 //! Deadlines are reckoned in `Europe/London`: a period that ends "at the end of" a day ends
 //! at midnight London time, whatever the season.
 
+mod format;
+
+pub use format::{london_time, long_date};
+
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;

@@ -21,6 +21,10 @@ pub mod sql_types {
     #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
     #[diesel(postgres_type(name = "account_token_purpose"))]
     pub struct AccountTokenPurpose;
+
+    #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[diesel(postgres_type(name = "invitation_kind"))]
+    pub struct InvitationKind;
 }
 
 diesel::table! {
@@ -85,8 +89,6 @@ diesel::table! {
         role -> UserRole,
         password_hash -> Text,
         active -> Bool,
-        failed_logins -> Int4,
-        locked_until -> Nullable<Timestamptz>,
         sessions_valid_after -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -178,8 +180,82 @@ diesel::table! {
         record_id -> Text,
         organisation_id -> Nullable<Uuid>,
         details -> Jsonb,
+        xact_id -> Int8,
+    }
+}
+
+diesel::table! {
+    audit_seals (seq) {
+        seq -> Int8,
+        audit_id -> Int8,
         prev_hash -> Bytea,
         row_hash -> Bytea,
+        sealed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_sealer (singleton) {
+        singleton -> Bool,
+        sealed_xmin -> Int8,
+        head_seq -> Int8,
+        head_hash -> Bytea,
+        signature -> Bytea,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (id) {
+        id -> Int8,
+        sealed_through -> Int8,
+        head_hash -> Bytea,
+        created_at -> Timestamptz,
+        prev_signature -> Bytea,
+        signature -> Bytea,
+    }
+}
+
+diesel::table! {
+    sign_in_throttle (key) {
+        key -> Bytea,
+        email_key -> Bytea,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pending_registrations (token_hash) {
+        token_hash -> Bytea,
+        email -> Text,
+        details -> Jsonb,
+        password_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::InvitationKind;
+
+    invitations (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        kind -> InvitationKind,
+        email -> Text,
+        name -> Text,
+        reason -> Text,
+        token_hash -> Bytea,
+        invited_by -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_user_id -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
     }
 }
 
@@ -245,6 +321,7 @@ diesel::table! {
         sha256 -> Text,
         uploaded_by -> Uuid,
         created_at -> Timestamptz,
+        organisation_id -> Uuid,
     }
 }
 
@@ -404,6 +481,8 @@ diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(submissions -> procurements (procurement_id));
 diesel::joinable!(clarifications -> organisations (organisation_id));
 diesel::joinable!(panel_members -> users (user_id));
+diesel::joinable!(invitations -> organisations (organisation_id));
+diesel::joinable!(stored_files -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     outbox,
@@ -418,6 +497,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     idempotency_keys,
     audit_log,
+    audit_seals,
+    audit_sealer,
+    audit_checkpoints,
+    sign_in_throttle,
+    pending_registrations,
+    invitations,
     procurements,
     procurement_districts,
     procurement_lots,

@@ -25,22 +25,34 @@ pub struct AppState {
     pub jobs: Arc<::jobs::Runner<crate::worker::JobContext>>,
     pub auth_cache: Arc<crate::auth::cache::AuthCache>,
     /// Uploaded files (tender documents, evidence), outside any served folder.
-    pub files: crate::procurement::files::FileStore,
+    pub files: crate::storage::FileStore,
+    /// Per-client-address limits on sign-in and the other doors (`auth::throttle`).
+    pub rate_limits: Arc<crate::auth::throttle::RateLimits>,
+    /// Signs forms' CSRF values (`auth::csrf`).
+    pub csrf_key: Vec<u8>,
 }
 
 impl AppState {
     /// Builds the state from settings and a pool.
     pub fn new(settings: Settings, pool: DbPool) -> Self {
         let mail = crate::mail::MailContext::from_settings(&settings);
-        let files = crate::procurement::files::FileStore::local(&settings.data_dir.join("files"))
-            .expect("the files folder under DATA_DIR can be created");
+        let files = crate::storage::FileStore::local(
+            &settings.data_dir.join("files"),
+            settings.security.upload_quota_bytes,
+        )
+        .expect("the files folder under DATA_DIR can be created");
+        let rate_limits = Arc::new(crate::auth::throttle::RateLimits::new(&settings));
+        let csrf_key = crate::auth::csrf::key(&settings);
         let settings = Arc::new(settings);
         Self {
+            rate_limits,
+            csrf_key,
             tokens: TokenKeys::new(&settings.tokens),
             jobs: Arc::new(crate::worker::runner(
                 pool.clone(),
                 settings.clone(),
                 mail.clone(),
+                files.clone(),
             )),
             mail,
             settings,

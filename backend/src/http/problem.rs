@@ -192,8 +192,38 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for Problem {
     }
 }
 
+impl Problem {
+    /// 503 with `Retry-After`: the service is busy; the request changed nothing.
+    pub fn busy(detail: impl Into<String>, retry_after: u64) -> Self {
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "The service is busy",
+        )
+        .with_detail(detail);
+        p.retry_after = Some(retry_after);
+        p
+    }
+}
+
+impl From<crate::auth::password::HashError> for Problem {
+    fn from(error: crate::auth::password::HashError) -> Self {
+        match error {
+            crate::auth::password::HashError::Busy => Problem::busy(
+                "Too many people are signing in at once. Try again in a moment.",
+                1,
+            ),
+            other => Problem::internal(other),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Problem {
     fn from(error: anyhow::Error) -> Self {
+        // A busy password hasher may reach here through any context's error chain.
+        if let Some(crate::auth::password::HashError::Busy) = error.downcast_ref() {
+            return crate::auth::password::HashError::Busy.into();
+        }
         Problem::internal(format!("{error:#}"))
     }
 }

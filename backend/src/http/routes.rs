@@ -7,7 +7,7 @@ use crate::{audit, auth, organisations, web as pages};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 use tracing::Instrument;
 
@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/admin/audit").route(web::get().to(audit::pages::audit_page)))
     .configure(organisations::pages::configure)
+    .configure(organisations::people_pages::configure)
     .configure(crate::mail::pages::configure)
     .configure(crate::worker::pages::configure)
     .configure(crate::procurement::pages::configure);
@@ -230,14 +231,40 @@ pub async fn request_context(
     Ok(response)
 }
 
-/// Security headers on every response.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add((
-            "Content-Security-Policy",
+/// Security headers on every response, errors included (this runs outside every other
+/// middleware, so a response replaced on the way out still gets them). Anything not
+/// cacheable by choice is `no-store`: signed-in pages and API answers carry bids and
+/// personal data, and a shared computer's cache must not keep them. HSTS is sent when the
+/// service is published over HTTPS.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.public_url.starts_with("https://"));
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ))
+        ),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(response)
 }

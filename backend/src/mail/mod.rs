@@ -119,6 +119,12 @@ pub fn sample_data() -> serde_json::Value {
         "clarification_deadline": "8 January 2027 at 5:00pm", "opened": false,
         "why": "Providers asked for more time after the clarification about TUPE.",
         "old_deadline": "8 January 2027 at midday",
+        "sign_in": "https://care.example/login", "inviter": "Priya Shah", "recovery": false,
+        "expires": "9 December 2026 at 9:00am", "invitee_name": "Sam Brook",
+        "invitee_email": "sam@brightcare.example", "joiner_name": "Sam Brook",
+        "joiner_email": "sam@brightcare.example", "how": "at the invitation of Priya Shah",
+        "anchor": "audit-anchor.v1.1204.9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.1796194800000000.0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "entries": 1204,
         "criteria": [{"question_id": "Q2", "question": "Safeguarding", "weight": 30, "your_score": 3,
             "your_score_meaning": "acceptable", "your_reason": "Sound policy; few examples.",
             "has_winner": true, "winning_score": 4, "winning_score_meaning": "good",
@@ -153,20 +159,101 @@ pub struct Rendered {
 pub struct MailContext {
     pub public_url: String,
     pub unsubscribe_key: Vec<u8>,
+    /// Derives the secret in an emailed link from its message's id (see [`SecretLink`]).
+    pub link_key: Vec<u8>,
 }
 
 impl MailContext {
-    /// From the settings: the public URL, and an unsubscribe-link key derived from the token
-    /// signing key (so there is no extra secret to configure).
+    /// From the settings: the public URL, and the link keys derived from the token signing
+    /// key (so there is no extra secret to configure).
     pub fn from_settings(settings: &crate::config::Settings) -> Self {
-        use hmac::{Hmac, Mac};
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(settings.tokens.signing_key.expose())
-            .expect("any key length");
-        mac.update(b"commissioning unsubscribe links");
         Self {
             public_url: settings.public_url.clone(),
-            unsubscribe_key: mac.finalize().into_bytes().to_vec(),
+            unsubscribe_key: settings.derived_key("commissioning unsubscribe links"),
+            link_key: settings.derived_key("commissioning emailed link secrets"),
         }
+    }
+
+    /// A new, globally unique `Message-ID` on the public URL's host.
+    pub fn new_message_id(&self) -> String {
+        let host = self
+            .public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("localhost")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("localhost");
+        format!("<{}@{host}>", Uuid::new_v4())
+    }
+
+    /// The secret a message's links carry: HMAC of its `Message-ID` under [`Self::link_key`].
+    /// Only the sender computes it when it delivers; nothing stores it.
+    pub fn link_secret(&self, message_id: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.link_key).expect("any key length");
+        mac.update(message_id.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn unsubscribe_placeholder(&self) -> String {
+        format!(
+            "{}/notifications/unsubscribe?token={HIDDEN_UNSUBSCRIBE_TOKEN}",
+            self.public_url
+        )
+    }
+
+    /// A stored message's part with its secrets put back, for delivery only. Only the
+    /// placeholders are replaced, so this works in the HTML part too, where the URLs
+    /// around them are escaped.
+    pub fn reveal(
+        &self,
+        part: &str,
+        message_id: &str,
+        unsubscribe: Option<(Uuid, NotificationKind)>,
+    ) -> String {
+        let mut out = part.to_string();
+        if let Some((user, kind)) = unsubscribe
+            && out.contains(HIDDEN_UNSUBSCRIBE_TOKEN)
+        {
+            out = out.replace(
+                HIDDEN_UNSUBSCRIBE_TOKEN,
+                &unsubscribe::token(&self.unsubscribe_key, user, kind),
+            );
+        }
+        if out.contains(HIDDEN_LINK_TOKEN) {
+            out = out.replace(HIDDEN_LINK_TOKEN, &self.link_secret(message_id));
+        }
+        out
+    }
+}
+
+/// Stands in the stored copy of a message for the secret in its link (a password reset,
+/// an email confirmation, an invitation): administrators can read the outbox, so it never
+/// holds a live link. The sender puts the secret back as it delivers.
+pub const HIDDEN_LINK_TOKEN: &str = "HIDDEN-LINK-TOKEN";
+/// Stands in the stored copy for an unsubscribe link's signature, likewise.
+pub const HIDDEN_UNSUBSCRIBE_TOKEN: &str = "HIDDEN-UNSUBSCRIBE-TOKEN";
+
+/// A message that will carry a secret link: its `Message-ID`, fixed before it is written,
+/// and the secret derived from it, whose hash the caller stores to recognise the link.
+#[derive(Debug, Clone)]
+pub struct SecretLink {
+    pub message_id: String,
+    pub token: String,
+}
+
+impl SecretLink {
+    /// A new message id and its secret.
+    pub fn new(context: &MailContext) -> Self {
+        let message_id = context.new_message_id();
+        let token = context.link_secret(&message_id);
+        Self { message_id, token }
+    }
+
+    /// `{public_url}{path}?token=…` as stored: with the secret hidden.
+    pub fn url(context: &MailContext, path: &str) -> String {
+        format!("{}{path}?token={HIDDEN_LINK_TOKEN}", context.public_url)
     }
 }
 
@@ -185,10 +272,9 @@ pub fn render(context: &MailContext, email: &Email) -> anyhow::Result<Rendered> 
         "preferences_url".into(),
         format!("{}/account/notifications", context.public_url).into(),
     );
+    // The stored copy carries a placeholder; the sender signs the real link.
     let unsubscribe = match (email.optional_kind, email.user_id) {
-        (Some(kind), Some(user)) => {
-            serde_json::Value::String(unsubscribe::url(context, user, kind))
-        }
+        (Some(_), Some(_)) => serde_json::Value::String(context.unsubscribe_placeholder()),
         _ => serde_json::Value::Null,
     };
     data.insert("unsubscribe_url".into(), unsubscribe);
@@ -211,6 +297,27 @@ pub async fn enqueue(
     context: &MailContext,
     email: Email,
 ) -> anyhow::Result<Option<i64>> {
+    let message_id = context.new_message_id();
+    enqueue_with_id(conn, context, email, message_id).await
+}
+
+/// As [`enqueue`], for a message whose links carry `link`'s secret (write them with
+/// [`SecretLink::url`]).
+pub async fn enqueue_with_secret(
+    conn: &mut AsyncPgConnection,
+    context: &MailContext,
+    email: Email,
+    link: &SecretLink,
+) -> anyhow::Result<Option<i64>> {
+    enqueue_with_id(conn, context, email, link.message_id.clone()).await
+}
+
+async fn enqueue_with_id(
+    conn: &mut AsyncPgConnection,
+    context: &MailContext,
+    email: Email,
+    message_id: String,
+) -> anyhow::Result<Option<i64>> {
     if let (Some(kind), Some(user)) = (email.optional_kind, email.user_id) {
         let opted_out: bool = diesel::select(diesel::dsl::exists(
             notification_opt_outs::table
@@ -224,16 +331,6 @@ pub async fn enqueue(
         }
     }
     let rendered = render(context, &email)?;
-    let host = context
-        .public_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("localhost")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("localhost")
-        .to_string();
-    let message_id = format!("<{}@{host}>", Uuid::new_v4());
     let id = diesel::insert_into(outbox::table)
         .values((
             outbox::template.eq(email.template),
@@ -363,6 +460,7 @@ mod tests {
         MailContext {
             public_url: "https://care.example".into(),
             unsubscribe_key: b"k".repeat(32),
+            link_key: b"l".repeat(32),
         }
     }
 
@@ -415,5 +513,43 @@ mod tests {
         let r = render(&context(), &email).unwrap();
         assert!(r.html.contains("&lt;script&gt;") && !r.html.contains("<script>"));
         assert!(r.text.contains("Dear <script>,"));
+    }
+
+    #[test]
+    fn stored_copies_hide_link_secrets_and_delivery_reveals_them() {
+        let context = context();
+        let link = SecretLink::new(&context);
+        let email = Email {
+            template: "reset_password",
+            to_address: "a@b.example".into(),
+            to_name: "Ann".into(),
+            user_id: Some(Uuid::nil()),
+            reason: "r".into(),
+            optional_kind: Some(NotificationKind::DeadlineReminders),
+            data: serde_json::json!({"link": SecretLink::url(&context, "/reset-password")}),
+        };
+        let stored = render(&context, &email).unwrap();
+        for part in [&stored.text, &stored.html] {
+            assert!(part.contains(HIDDEN_LINK_TOKEN), "{part}");
+            assert!(!part.contains(&link.token));
+            assert!(!part.contains(&unsubscribe::token(
+                &context.unsubscribe_key,
+                Uuid::nil(),
+                NotificationKind::DeadlineReminders
+            )));
+        }
+        let unsubscribe = Some((Uuid::nil(), NotificationKind::DeadlineReminders));
+        for part in [&stored.text, &stored.html] {
+            let sent = context.reveal(part, &link.message_id, unsubscribe);
+            assert!(sent.contains(&link.token));
+            assert!(!sent.contains(HIDDEN_LINK_TOKEN) && !sent.contains(HIDDEN_UNSUBSCRIBE_TOKEN));
+            assert!(sent.contains(&unsubscribe::token(
+                &context.unsubscribe_key,
+                Uuid::nil(),
+                NotificationKind::DeadlineReminders
+            )));
+        }
+        // Another message's id gives another secret.
+        assert_ne!(context.link_secret("<other@care.example>"), link.token);
     }
 }

@@ -202,6 +202,19 @@ impl Sender {
         } else {
             Mailbox::new(Some(m.to_name.clone()), m.to_address.parse()?)
         };
+        let unsubscribe = m
+            .optional_kind
+            .as_deref()
+            .and_then(|k| k.parse().ok())
+            .zip(m.user_id)
+            .map(|(kind, user)| (user, kind));
+        // The stored copy hides link secrets; they exist only in what is delivered.
+        let text = self
+            .context
+            .reveal(&m.text_body, &m.message_id, unsubscribe);
+        let html = self
+            .context
+            .reveal(&m.html_body, &m.message_id, unsubscribe);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -227,12 +240,12 @@ impl Sender {
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(m.text_body.clone()),
+                        .body(text),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(m.html_body.clone()),
+                        .body(html),
                 ),
         )?)
     }

@@ -1,5 +1,6 @@
 //! JSON API for registration, users, organisations and districts.
 
+use super::invitations::{AcceptInput, InvitationInput, InvitationView};
 use super::model::{District, Organisation, OrganisationKind, OrganisationView, Role, UserView};
 use super::queries::{OrganisationFilter, UserFilter};
 use super::rules::OrganisationInput;
@@ -19,6 +20,25 @@ use uuid::Uuid;
 /// Registers this context's routes under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/registrations").route(web::post().to(register_provider)))
+        .service(resource("/registrations/confirm").route(web::post().to(confirm_registration)))
+        .service(resource("/invitations/accept").route(web::post().to(accept_invitation)))
+        .service(resource("/organisations/{id}/users").route(web::get().to(list_people)))
+        .service(
+            resource("/organisations/{id}/users/{user_id}/remove")
+                .route(web::post().to(remove_person)),
+        )
+        .service(
+            resource("/organisations/{id}/invitations")
+                .route(web::get().to(list_invitations))
+                .route(web::post().to(invite)),
+        )
+        .service(
+            resource("/organisations/{id}/invitations/{invitation_id}")
+                .route(web::delete().to(cancel_invitation)),
+        )
+        .service(
+            resource("/organisations/{id}/account-recovery").route(web::post().to(recover_account)),
+        )
         .service(
             resource("/users")
                 .route(web::get().to(list_users))
@@ -49,36 +69,192 @@ pub struct Registration {
     pub user: UserView,
 }
 
-/// Register a provider organisation and its first user (no sign-in needed).
+/// The answer to a registration, the same whether or not the address had an account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationAccepted {
+    /// What happens next, for the person registering.
+    pub detail: String,
+}
+
+/// Register a provider organisation and its first user (no sign-in needed). Nothing is
+/// created yet: the address is emailed a link to confirm (`POST /registrations/confirm`),
+/// or, when it already has an account, its owner is told instead. The answer is the same
+/// either way.
 #[utoipa::path(post, path = "/api/v1/registrations", tag = "organisations",
     request_body = RegistrationInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
-    responses((status = 201, body = Registration), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = RegistrationAccepted), (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn register_provider(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let key = IdempotencyKey::from_request(&req)?;
+    state
+        .rate_limits
+        .check(crate::auth::throttle::Door::Registration, &req)?;
     let input: RegistrationInput = parse_json(&req, &body)?;
     let mut conn = state.db().await?;
-    let key = key.as_ref();
-    let created = conn
+    let email = input.user.email.trim().to_string();
+    conn.transaction::<_, Problem, _>(async |tx| {
+        Ok(super::registration::request(tx, &state.mail, &input).await?)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(RegistrationAccepted {
+        detail: format!("We have emailed {email}. Open the link in that email within {} hours to finish registering.", super::registration::CONFIRM_HOURS),
+    }))
+}
+
+/// The secret from an emailed link.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+/// Finish registering from the emailed link: creates the organisation and its first user.
+#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "organisations",
+    request_body = LinkToken,
+    responses((status = 201, body = Registration), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn confirm_registration(
+    state: web::Data<AppState>,
+    body: web::Json<LinkToken>,
+) -> Result<HttpResponse, Problem> {
+    let mut conn = state.db().await?;
+    let (organisation, user) = conn
         .transaction::<_, Problem, _>(async |tx| {
-            if let Some(replay) = idempotency::begin(tx, "registration", key, &body).await? {
-                return Ok(replay);
-            }
-            let (organisation, user) = super::register_provider(tx, &state.mail, &input).await?;
-            idempotency::finish(
-                tx,
-                "registration",
-                key,
-                &Registration { organisation, user },
-            )
-            .await
+            Ok(super::registration::confirm(tx, &body.token).await?)
         })
         .await?;
-    Ok(created.into_response())
+    Ok(HttpResponse::Created().json(Registration { organisation, user }))
+}
+
+/// Accept an invitation from its emailed link, choosing a name and password (no sign-in).
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "organisations",
+    request_body = AcceptInput,
+    responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<AcceptInput>,
+) -> Result<HttpResponse, Problem> {
+    state
+        .rate_limits
+        .check(crate::auth::throttle::Door::Invitation, &req)?;
+    let mut conn = state.db().await?;
+    let user = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            Ok(super::invitations::accept(tx, &state.mail, &body).await?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// An organisation's people: its own provider users, or an administrator, see them.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/users", tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation")),
+    responses((status = 200, body = Vec<UserView>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_people(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<UserView>>, Problem> {
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::invitations::people(&mut conn, &user.0, *id).await?,
+    ))
+}
+
+/// Remove a colleague who has left (a provider user, for their own organisation): the
+/// account is deactivated and its sessions end.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/users/{user_id}/remove", tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation"), ("user_id" = Uuid, Path, description = "The colleague")),
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn remove_person(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (organisation, id) = path.into_inner();
+    let mut conn = state.db().await?;
+    conn.transaction::<_, Problem, _>(async |tx| {
+        Ok(super::invitations::remove_person(tx, &state.mail, &user.0, organisation, id).await?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// An organisation's invitations, newest first (its provider users and administrators).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/invitations", tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation")),
+    responses((status = 200, body = Vec<InvitationView>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<InvitationView>>, Problem> {
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        super::invitations::list(&mut conn, &user.0, *id).await?,
+    ))
+}
+
+/// Invite a colleague (a provider user, into their own organisation). They are emailed a
+/// link that works for 7 days.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/invitations", tag = "organisations",
+    request_body = InvitationInput,
+    params(("id" = Uuid, Path, description = "The organisation")),
+    responses((status = 201, body = InvitationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    body: web::Json<InvitationInput>,
+) -> Result<HttpResponse, Problem> {
+    let mut conn = state.db().await?;
+    let view = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            Ok(super::invitations::invite(tx, &state.mail, &user.0, *id, &body).await?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Cancel a pending invitation (the organisation's users, or an administrator).
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}/invitations/{invitation_id}", tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation"), ("invitation_id" = Uuid, Path, description = "The invitation")),
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn cancel_invitation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (organisation, id) = path.into_inner();
+    let mut conn = state.db().await?;
+    conn.transaction::<_, Problem, _>(async |tx| {
+        Ok(super::invitations::revoke(tx, &user.0, organisation, id).await?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Account recovery for a provider that has lost every account (administrators; see
+/// docs/operations.md). Sends a 24-hour invitation with the recorded reason and tells the
+/// organisation's users; it cannot be accepted while a bid of theirs is before its deadline.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/account-recovery", tag = "organisations",
+    request_body = InvitationInput,
+    params(("id" = Uuid, Path, description = "The provider organisation")),
+    responses((status = 201, body = InvitationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn recover_account(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    body: web::Json<InvitationInput>,
+) -> Result<HttpResponse, Problem> {
+    let mut conn = state.db().await?;
+    let view = conn
+        .transaction::<_, Problem, _>(async |tx| {
+            Ok(super::invitations::recover(tx, &state.mail, &user.0, *id, &body).await?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// List users (administrators).
@@ -98,7 +274,7 @@ pub async fn list_users(
     ))
 }
 
-/// Create a user in any organisation (administrators).
+/// Create a council user (administrators). Provider users join by invitation only.
 #[utoipa::path(post, path = "/api/v1/users", tag = "organisations",
     request_body = NewUserInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),

@@ -2,9 +2,12 @@
 //! CQC registrations. Other contexts call only the functions here.
 
 pub mod api;
+pub mod invitations;
 pub mod model;
 pub mod pages;
+pub mod people_pages;
 pub mod queries;
+pub mod registration;
 pub mod rules;
 
 use crate::audit::{self, Actor};
@@ -29,6 +32,9 @@ pub enum OrganisationError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// An emailed link (registration, invitation) that has expired, been used or is not ours.
+    #[error("the link has expired, has been used, or is not one of ours")]
+    InvalidLink,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -49,6 +55,12 @@ impl From<OrganisationError> for Problem {
             OrganisationError::Forbidden => {
                 Problem::forbidden("You may change only your own organisation.")
             }
+            OrganisationError::InvalidLink => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-link",
+                "This link has expired or has already been used",
+            )
+            .with_detail("Links in our emails work once, for a limited time. Ask for a new one."),
             OrganisationError::Database(e) => unique_violation(&e).unwrap_or_else(|| e.into()),
             OrganisationError::Internal(e) => e.into(),
         }
@@ -134,10 +146,9 @@ async fn validate_user(
     if !errors.is_empty() {
         return Ok(None);
     }
-    let password = input.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password))
+    let password_hash = password::hash(&input.password)
         .await
-        .map_err(|e| anyhow::anyhow!("hashing task: {e}"))??;
+        .map_err(anyhow::Error::from)?;
     Ok(Some(ValidUser {
         email,
         name,
@@ -145,7 +156,7 @@ async fn validate_user(
     }))
 }
 
-async fn check_districts(
+pub(crate) async fn check_districts(
     tx: &mut AsyncPgConnection,
     valid: &ValidOrganisation,
     errors: &mut Vec<FieldError>,
@@ -162,82 +173,9 @@ async fn check_districts(
     Ok(())
 }
 
-/// Registers a provider organisation and its first user (who gets the provider role).
-/// Call inside a transaction.
-/// The new user is sent a link to confirm their email address.
-pub async fn register_provider(
-    tx: &mut AsyncPgConnection,
-    mail: &crate::mail::MailContext,
-    input: &RegistrationInput,
-) -> Result<(OrganisationView, UserView), OrganisationError> {
-    let valid_org = rules::organisation(OrganisationKind::Provider, &input.organisation);
-    let mut errors = valid_org.as_ref().err().cloned().unwrap_or_default();
-    let user = validate_user(&input.user, &mut errors).await?;
-    if let Ok(valid) = &valid_org {
-        check_districts(tx, valid, &mut errors).await?;
-    }
-    let (Ok(valid), Some(user), true) = (valid_org, user, errors.is_empty()) else {
-        return Err(OrganisationError::Invalid(errors));
-    };
-    let organisation: Organisation = diesel::insert_into(organisations::table)
-        .values(&valid.organisation)
-        .returning(Organisation::as_returning())
-        .get_result(tx)
-        .await?;
-    queries::replace_coverage(
-        tx,
-        organisation.id,
-        &valid.district_ids,
-        &valid.cqc_locations,
-    )
-    .await?;
-    let user_id: Uuid = diesel::insert_into(users::table)
-        .values(NewUser {
-            organisation_id: organisation.id,
-            email: user.email.clone(),
-            name: user.name,
-            role: Role::Provider,
-            password_hash: user.password_hash,
-        })
-        .returning(users::id)
-        .get_result(tx)
-        .await?;
-    let actor = Actor::user(user_id, &user.email);
-    audit::record(
-        tx,
-        &actor,
-        audit::Entry::new("organisation.registered", "organisation", organisation.id)
-            .for_organisation(organisation.id)
-            .with_details(serde_json::json!({"legal_name": organisation.legal_name})),
-    )
-    .await?;
-    audit::record(
-        tx,
-        &actor,
-        audit::Entry::new("user.created", "user", user_id)
-            .for_organisation(organisation.id)
-            .with_details(serde_json::json!({"email": user.email, "role": "provider"})),
-    )
-    .await?;
-    let view = queries::find_organisation(tx, organisation.id)
-        .await?
-        .ok_or(OrganisationError::NotFound)?;
-    let user = queries::find_user(tx, user_id)
-        .await?
-        .ok_or(OrganisationError::NotFound)?;
-    crate::auth::account::send_verification(
-        tx,
-        mail,
-        user.id,
-        &user.email,
-        &user.name,
-        &view.organisation.legal_name,
-    )
-    .await?;
-    Ok((view, user))
-}
-
-/// An administrator creates a user in any organisation. Call inside a transaction.
+/// An administrator creates a user in the council. Never in a provider: a provider's
+/// people join only by its own users' invitations (`invitations`), so that nobody at the
+/// council can become a bidder's user and read its bids. Call inside a transaction.
 pub async fn create_user(
     tx: &mut AsyncPgConnection,
     actor: &AuthUser,
@@ -255,7 +193,12 @@ pub async fn create_user(
     if kind.is_none() {
         errors.push(FieldError::new("organisation_id", "Choose an organisation"));
     }
-    if let (Some(role), Some(kind)) = (role, kind)
+    if kind == Some(OrganisationKind::Provider) || role == Some(Role::Provider) {
+        errors.push(FieldError::new(
+            "organisation_id",
+            "Administrators add people to the council only. A provider's own users invite their colleagues; if a provider has lost every account, use account recovery on the organisation's page",
+        ));
+    } else if let (Some(role), Some(kind)) = (role, kind)
         && let Err(e) = rules::role_fits(role, kind)
     {
         errors.push(e);
@@ -273,6 +216,7 @@ pub async fn create_user(
             name: user.name,
             role,
             password_hash: user.password_hash,
+            email_verified_at: None,
         })
         .returning(users::id)
         .get_result(tx)
@@ -403,18 +347,7 @@ pub async fn create_organisation(
     if !errors.is_empty() {
         return Err(OrganisationError::Invalid(errors));
     }
-    let organisation: Organisation = diesel::insert_into(organisations::table)
-        .values(&valid.organisation)
-        .returning(Organisation::as_returning())
-        .get_result(tx)
-        .await?;
-    queries::replace_coverage(
-        tx,
-        organisation.id,
-        &valid.district_ids,
-        &valid.cqc_locations,
-    )
-    .await?;
+    let organisation = queries::insert_organisation(tx, &valid).await?;
     audit::record(
         tx,
         &actor.actor(),
@@ -551,50 +484,79 @@ pub async fn create_user_cli(
                 .join("; ")
         );
     }
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
+    if role == Role::Provider || kind == OrganisationKind::Provider {
+        anyhow::bail!(
+            "This command adds council staff only. Providers register themselves, and their users invite their colleagues."
+        );
+    }
+    let hash = password::hash(password).await?;
     let organisation = organisation.trim().to_string();
     conn.transaction::<_, anyhow::Error, _>(async move |tx| {
-            let found: Option<(Uuid, OrganisationKind)> = organisations::table
-                .filter(organisations::legal_name.eq(&organisation))
-                .select((organisations::id, organisations::kind))
-                .first(tx)
-                .await
-                .optional()?;
-            let actor = Actor::anonymous("command line");
-            let org_id = match found {
-                Some((id, found_kind)) => {
-                    rules::role_fits(role, found_kind).map_err(|e| anyhow::anyhow!("{}", e.message))?;
-                    id
+        let found: Option<(Uuid, OrganisationKind)> = organisations::table
+            .filter(organisations::legal_name.eq(&organisation))
+            .select((organisations::id, organisations::kind))
+            .first(tx)
+            .await
+            .optional()?;
+        let actor = Actor::anonymous("command line");
+        let org_id = match found {
+            Some((_, OrganisationKind::Provider)) => anyhow::bail!(
+                "{organisation:?} is a provider: this command adds council staff only"
+            ),
+            Some((id, found_kind)) => {
+                rules::role_fits(role, found_kind).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                id
+            }
+            None if kind == OrganisationKind::Council => {
+                let id: Uuid = diesel::insert_into(organisations::table)
+                    .values((
+                        organisations::kind.eq(OrganisationKind::Council),
+                        organisations::legal_name.eq(&organisation),
+                    ))
+                    .returning(organisations::id)
+                    .get_result(tx)
+                    .await?;
+                audit::record(
+                    tx,
+                    &actor,
+                    audit::Entry::new("organisation.created", "organisation", id)
+                        .for_organisation(id),
+                )
+                .await?;
+                id
+            }
+            None => anyhow::bail!("No organisation is called {organisation:?}"),
+        };
+        let id: Uuid = diesel::insert_into(users::table)
+            .values(NewUser {
+                organisation_id: org_id,
+                email: email.clone(),
+                name,
+                role,
+                password_hash: hash,
+                email_verified_at: None,
+            })
+            .returning(users::id)
+            .get_result(tx)
+            .await
+            .map_err(|e| match OrganisationError::from(e) {
+                OrganisationError::Database(db) if unique_violation(&db).is_some() => {
+                    anyhow::anyhow!("A user with the email {email} already exists")
                 }
-                None if kind == OrganisationKind::Council => {
-                    let id: Uuid = diesel::insert_into(organisations::table)
-                        .values((organisations::kind.eq(OrganisationKind::Council), organisations::legal_name.eq(&organisation)))
-                        .returning(organisations::id)
-                        .get_result(tx)
-                        .await?;
-                    audit::record(tx, &actor, audit::Entry::new("organisation.created", "organisation", id).for_organisation(id)).await?;
-                    id
-                }
-                None => anyhow::bail!("No organisation is called {organisation:?}; providers register themselves or are added by an administrator"),
-            };
-            let id: Uuid = diesel::insert_into(users::table)
-                .values(NewUser { organisation_id: org_id, email: email.clone(), name, role, password_hash: hash })
-                .returning(users::id)
-                .get_result(tx)
-                .await
-                .map_err(|e| match OrganisationError::from(e) {
-                    OrganisationError::Database(db) if unique_violation(&db).is_some() => anyhow::anyhow!("A user with the email {email} already exists"),
-                    other => anyhow::anyhow!("{other}"),
-                })?;
-            audit::record(
-                tx,
-                &actor,
-                audit::Entry::new("user.created", "user", id).for_organisation(org_id).with_details(serde_json::json!({"email": email, "role": role})),
-            )
-            .await?;
-            let view = queries::find_user(tx, id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-            Ok((view, organisation))
-        })
+                other => anyhow::anyhow!("{other}"),
+            })?;
+        audit::record(
+            tx,
+            &actor,
+            audit::Entry::new("user.created", "user", id)
+                .for_organisation(org_id)
+                .with_details(serde_json::json!({"email": email, "role": role})),
+        )
+        .await?;
+        let view = queries::find_user(tx, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+        Ok((view, organisation))
+    })
     .await
 }

@@ -199,8 +199,6 @@ pub struct User {
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTime<Utc>>,
     pub sessions_valid_after: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -216,6 +214,8 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub password_hash: String,
+    /// Set when the person proved the address by following an emailed link to get here.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A user as shown to others (no secrets).

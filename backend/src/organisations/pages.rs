@@ -27,6 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(register_page))
             .route(web::post().to(register)),
     )
+    .service(
+        resource("/register/confirm")
+            .route(web::get().to(confirm_registration_page))
+            .route(web::post().to(confirm_registration)),
+    )
     .service(resource("/organisation").route(web::get().to(own_organisation_page)))
     .service(
         resource("/organisation/edit")
@@ -338,12 +343,17 @@ pub async fn register_page(
     .await
 }
 
-/// POST /register
+/// POST /register: the same answer whether or not the address has an account
+/// (`registration`).
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: CsrfForm<OrganisationForm>,
 ) -> Result<HttpResponse, PageError> {
     let CsrfForm { data: form, csrf } = form;
+    state
+        .rate_limits
+        .check(crate::auth::throttle::Door::Registration, &req)?;
     let mut errors = Vec::new();
     let input = RegistrationInput {
         organisation: form.to_input(&mut errors),
@@ -360,11 +370,31 @@ pub async fn register(
         let mail = &state.mail;
         let result = conn
             .transaction::<_, OrganisationError, _>(async move |tx| {
-                super::register_provider(tx, mail, &input).await
+                super::registration::request(tx, mail, &input).await
             })
             .await;
         match result {
-            Ok(_) => return Ok(see_other("/login?registered=1")),
+            Ok(()) => {
+                return Ok(crate::web::message_page(
+                    StatusCode::OK,
+                    &csrf,
+                    None,
+                    "Check your email",
+                    vec![
+                        format!(
+                            "We have sent an email to {}. Open the link in it to finish registering {}.",
+                            form.email.trim(),
+                            form.legal_name.trim()
+                        ),
+                        format!(
+                            "The link works for {} hours. Until you open it, nothing is registered and you cannot sign in.",
+                            super::registration::CONFIRM_HOURS
+                        ),
+                        "If nothing arrives within a few minutes, check your spam folder.".into(),
+                    ],
+                    None,
+                ));
+            }
             Err(e) => {
                 errors = field_errors(&e)
                     .ok_or_else(|| PageError::from(crate::http::problem::Problem::from(e)))?
@@ -386,11 +416,86 @@ pub async fn register(
     .await
 }
 
+/// `?token=` on an emailed link.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct ConfirmPage<'a> {
+    token: &'a str,
+}
+
+fn dead_registration_link(csrf: &CsrfToken) -> HttpResponse {
+    crate::web::message_page(
+        StatusCode::BAD_REQUEST,
+        csrf,
+        None,
+        "This link has expired or has already been used",
+        vec![format!(
+            "Registration links work once, for {} hours. If you have already finished registering, sign in. Otherwise, register again.",
+            super::registration::CONFIRM_HOURS
+        )],
+        Some(("/register", "Register your organisation")),
+    )
+}
+
+/// GET /register/confirm?token=…: a button, so that a mail scanner opening the link does
+/// not finish the registration for you.
+pub async fn confirm_registration_page(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    query: web::Query<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.db().await?;
+    if !super::registration::is_live(&mut conn, &query.token).await? {
+        return Ok(dead_registration_link(&csrf));
+    }
+    Ok(render(
+        "register_confirm",
+        Layout::new("Finish registering", "/register", None, &csrf),
+        ConfirmPage {
+            token: &query.token,
+        },
+        &csrf,
+    ))
+}
+
+/// POST /register/confirm: creates the organisation and its first user.
+pub async fn confirm_registration(
+    state: web::Data<AppState>,
+    form: CsrfForm<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let CsrfForm { data: form, csrf } = form;
+    let mut conn = state.db().await?;
+    let result = conn
+        .transaction::<_, OrganisationError, _>(async |tx| {
+            super::registration::confirm(tx, &form.token).await
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(see_other("/login?registered=1")),
+        Err(OrganisationError::InvalidLink) => Ok(dead_registration_link(&csrf)),
+        Err(OrganisationError::Invalid(errors)) => Ok(crate::web::message_page(
+            StatusCode::CONFLICT,
+            &csrf,
+            None,
+            "Your organisation could not be registered",
+            errors.into_iter().map(|e| e.message).collect(),
+            Some(("/login", "Sign in")),
+        )),
+        Err(e) => Err(problem_page(e)),
+    }
+}
+
 #[derive(Serialize)]
 struct ProfilePage {
     organisation: OrganisationView,
     rating_labels: Vec<(String, &'static str)>,
     can_edit: bool,
+    is_provider_user: bool,
 }
 
 /// GET /organisation: the signed-in user's organisation.
@@ -417,6 +522,7 @@ pub async fn own_organisation_page(
             &csrf,
         ),
         ProfilePage {
+            is_provider_user: user.0.role == Role::Provider,
             can_edit: super::may_edit(&user.0, user.0.organisation_id),
             organisation,
             rating_labels,
@@ -687,10 +793,13 @@ async fn user_form_page(
     editing: Option<&UserView>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
+    // New users are council staff only: providers invite their own people.
+    let adding = editing.is_none();
     let organisations = queries::list_organisations(
         &mut conn,
         &OrganisationFilter {
             active: Some(true),
+            kind: adding.then_some(OrganisationKind::Council),
             ..Default::default()
         },
         PageRequest::new(1, 100),
@@ -706,6 +815,7 @@ async fn user_form_page(
     .collect();
     let roles = Role::ALL
         .iter()
+        .filter(|r| !(adding && **r == Role::Provider))
         .map(|r| Choice {
             value: r.as_str().into(),
             text: r.label().into(),

@@ -38,6 +38,42 @@ pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Op
         .map(|row| row.map(view))
 }
 
+/// Inserts a validated organisation with its districts and CQC locations.
+pub async fn insert_organisation(
+    tx: &mut AsyncPgConnection,
+    valid: &super::rules::ValidOrganisation,
+) -> QueryResult<Organisation> {
+    let organisation: Organisation = diesel::insert_into(organisations::table)
+        .values(&valid.organisation)
+        .returning(Organisation::as_returning())
+        .get_result(tx)
+        .await?;
+    replace_coverage(
+        tx,
+        organisation.id,
+        &valid.district_ids,
+        &valid.cqc_locations,
+    )
+    .await?;
+    Ok(organisation)
+}
+
+/// An organisation's users, active first, by name.
+pub async fn organisation_users(
+    conn: &mut AsyncPgConnection,
+    organisation: Uuid,
+) -> QueryResult<Vec<UserView>> {
+    users::table
+        .inner_join(organisations::table)
+        .filter(users::organisation_id.eq(organisation))
+        .order((users::active.desc(), users::name))
+        .limit(500)
+        .select((User::as_select(), organisations::legal_name))
+        .load::<UserRow>(conn)
+        .await
+        .map(|rows| rows.into_iter().map(view).collect())
+}
+
 /// A user by email address, compared case-insensitively (as the unique index does).
 pub async fn find_user_by_email(
     conn: &mut AsyncPgConnection,

@@ -90,7 +90,8 @@ fn capitalise(label: &str) -> String {
     }
 }
 
-/// A new password: long enough, not too long, not the email address.
+/// A new password: long enough, not too long, not the email address, and not easy to
+/// guess (`auth::password_rules`).
 pub fn password(field: &str, value: &str, email: &str, errors: &mut Vec<FieldError>) {
     let length = value.chars().count();
     if length < MIN_PASSWORD_LENGTH {
@@ -108,6 +109,8 @@ pub fn password(field: &str, value: &str, email: &str, errors: &mut Vec<FieldErr
             field,
             "Password must not be your email address",
         ));
+    } else if let Some(message) = crate::auth::password_rules::weakness(value, email) {
+        errors.push(FieldError::new(field, message));
     }
 }
 

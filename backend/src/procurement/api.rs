@@ -7,7 +7,7 @@ use super::model::{
     ClarificationView, FileView, ProcurementView, SubmissionSummary, SubmissionView,
 };
 use super::submissions::{self, MyBid, Receipt};
-use super::{ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView, files};
+use super::{ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView};
 use crate::auth::extract::ApiUser;
 use crate::http::AppState;
 use crate::http::idempotency::{self, IdempotencyKey, parse_json};
@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 /// Registers this context's routes under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let uploads = web::PayloadConfig::new(files::MAX_FILE_BYTES + 1);
+    let uploads = web::PayloadConfig::new(crate::storage::MAX_FILE_BYTES + 1);
     cfg.service(
         resource("/procurements")
             .route(web::get().to(list_procurements))
@@ -357,7 +357,10 @@ pub async fn add_document(
 }
 
 /// Sends a stored file as a download, named safely, never rendered inline.
-pub async fn send_file(state: &AppState, file: files::StoredFile) -> Result<HttpResponse, Problem> {
+pub async fn send_file(
+    state: &AppState,
+    file: crate::storage::StoredFile,
+) -> Result<HttpResponse, Problem> {
     let bytes = state
         .files
         .get(&file.object_key)
@@ -367,10 +370,7 @@ pub async fn send_file(state: &AppState, file: files::StoredFile) -> Result<Http
         .content_type(file.content_type)
         .insert_header((
             "Content-Disposition",
-            format!(
-                "attachment; filename=\"{}\"",
-                file.display_name.replace('"', "")
-            ),
+            crate::storage::content_disposition(&file.display_name),
         ))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))

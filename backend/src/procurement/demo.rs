@@ -117,6 +117,7 @@ impl People {
                     .filter(|v| !v.trim().is_empty())
                     .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
                 unsubscribe_key: vec![0; 32],
+                link_key: vec![0; 32],
             },
             now: super::db_now(conn).await?,
         })

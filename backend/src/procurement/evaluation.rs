@@ -52,7 +52,7 @@ pub async fn open(conn: &mut AsyncPgConnection, user: &AuthUser, id: Uuid) -> Re
             "deadline-not-passed",
             format!(
                 "Submissions stay sealed until the deadline, {}.",
-                crate::web::london_time(row.submission_deadline)
+                crate::calendar::london_time(row.submission_deadline)
             ),
         ));
     }
@@ -1457,7 +1457,7 @@ pub async fn award(
                 )
             })?
     };
-    let ends_text = crate::web::london_time(ends);
+    let ends_text = crate::calendar::london_time(ends);
     let mut winners = Vec::new();
     for lot in &results {
         // The successful tender this lot's bidders are compared with: the first chosen.
@@ -1690,7 +1690,7 @@ pub async fn enter_contract(
             "standstill",
             format!(
                 "The contract cannot be entered into during standstill, which ends at {}.",
-                crate::web::london_time(ends)
+                crate::calendar::london_time(ends)
             ),
         ));
     }

@@ -26,7 +26,6 @@ macro_rules! in_tx {
 pub mod api;
 pub mod demo;
 pub mod evaluation;
-pub mod files;
 pub mod model;
 pub mod pages;
 pub mod reminders;
@@ -291,10 +290,13 @@ async fn check_input(
         ));
     }
     for (i, lot) in input.lots.iter().enumerate() {
-        if lot.title.trim().is_empty() || lot.title.chars().count() > rules::TITLE_MAX {
+        if lot.title.trim().is_empty()
+            || lot.title.chars().count() > rules::TITLE_MAX
+            || !rules::is_one_line(&lot.title)
+        {
             errors.push(FieldError::new(
                 format!("lots[{i}].title"),
-                "Give each lot a title of up to 200 characters",
+                "Give each lot a title of up to 200 characters, on one line",
             ));
         }
     }
@@ -520,11 +522,14 @@ pub async fn lots(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Lot
 }
 
 async fn documents(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<FileView>> {
-    let rows: Vec<(String, files::StoredFile)> = procurement_documents::table
+    let rows: Vec<(String, crate::storage::StoredFile)> = procurement_documents::table
         .inner_join(stored_files::table)
         .filter(procurement_documents::procurement_id.eq(id))
         .order(stored_files::created_at)
-        .select((procurement_documents::title, files::StoredFile::as_select()))
+        .select((
+            procurement_documents::title,
+            crate::storage::StoredFile::as_select(),
+        ))
         .load(conn)
         .await?;
     Ok(rows
@@ -534,7 +539,7 @@ async fn documents(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Fi
 }
 
 /// What users see of a stored file.
-pub fn file_view(title: String, f: files::StoredFile) -> FileView {
+pub fn file_view(title: String, f: crate::storage::StoredFile) -> FileView {
     FileView {
         id: f.id,
         title,
@@ -646,10 +651,13 @@ pub async fn record_conflicts_assessment(
         ))
         .execute(conn)
         .await?;
+    // The log keeps every version of the assessment, not just the fact it changed.
     audit::record(
         conn,
         &user.actor(),
-        Entry::new("procurement.conflicts_assessed", "procurement", id),
+        Entry::new("procurement.conflicts_assessed", "procurement", id).with_details(
+            serde_json::json!({"assessment": text, "previous": row.conflicts_assessment}),
+        ),
     )
     .await?;
     Ok(())
@@ -710,7 +718,6 @@ pub async fn publish(
     .execute(conn)
     .await?;
     let notified = opening_notices(conn, mail_context, &row).await?;
-    // Audit last, so the audit chain's lock is not held while emails render.
     audit::record(
         conn,
         &user.actor(),
@@ -775,8 +782,8 @@ async fn opening_notices(
                     "service": view.service_type.label(),
                     "districts": view.district_names.join(", "),
                     "value": rules::pounds(view.estimated_value_pence),
-                    "clarification_deadline": crate::web::london_time(view.clarification_deadline),
-                    "deadline": crate::web::london_time(view.submission_deadline),
+                    "clarification_deadline": crate::calendar::london_time(view.clarification_deadline),
+                    "deadline": crate::calendar::london_time(view.submission_deadline),
                     "link": format!("{}/opportunities/{}", mail_context.public_url, view.id),
                 }),
             },
@@ -827,7 +834,7 @@ pub async fn change_timetable(
             "submission_deadline",
             format!(
                 "The submission deadline can only move later than {}",
-                crate::web::london_time(row.submission_deadline)
+                crate::calendar::london_time(row.submission_deadline)
             ),
         ));
     }
@@ -836,7 +843,7 @@ pub async fn change_timetable(
             "clarification_deadline",
             format!(
                 "The clarification deadline can only move later than {}",
-                crate::web::london_time(row.clarification_deadline)
+                crate::calendar::london_time(row.clarification_deadline)
             ),
         ));
     }
@@ -887,9 +894,9 @@ pub async fn change_timetable(
             "reference": row.reference,
             "title": row.title,
             "why": reason,
-            "old_deadline": crate::web::london_time(row.submission_deadline),
-            "deadline": crate::web::london_time(input.submission_deadline),
-            "clarification_deadline": crate::web::london_time(input.clarification_deadline),
+            "old_deadline": crate::calendar::london_time(row.submission_deadline),
+            "deadline": crate::calendar::london_time(input.submission_deadline),
+            "clarification_deadline": crate::calendar::london_time(input.clarification_deadline),
             "link": format!("{}/opportunities/{}", mail_context.public_url, id),
         }),
     )
@@ -961,26 +968,33 @@ pub async fn latest_version(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResu
         .map(|v| v.unwrap_or(1))
 }
 
-/// A questionnaire version (the newest when `version` is `None`).
+/// A questionnaire version (the newest when `version` is `None`), in one query.
 pub async fn questionnaire(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     version: Option<i32>,
 ) -> Result<(QuestionnaireVersion, Questionnaire), Problem> {
-    let version = match version {
-        Some(v) => v,
-        None => latest_version(conn, id).await?,
-    };
-    let (document, change_note, frozen_at): (serde_json::Value, String, Option<DateTime<Utc>>) =
-        questionnaire_versions::table
-            .find((id, version))
-            .select((
-                questionnaire_versions::document,
-                questionnaire_versions::change_note,
-                questionnaire_versions::frozen_at,
-            ))
-            .first(conn)
-            .await?;
+    let mut query = questionnaire_versions::table
+        .filter(questionnaire_versions::procurement_id.eq(id))
+        .into_boxed();
+    if let Some(v) = version {
+        query = query.filter(questionnaire_versions::version.eq(v));
+    }
+    let (version, document, change_note, frozen_at): (
+        i32,
+        serde_json::Value,
+        String,
+        Option<DateTime<Utc>>,
+    ) = query
+        .order(questionnaire_versions::version.desc())
+        .select((
+            questionnaire_versions::version,
+            questionnaire_versions::document,
+            questionnaire_versions::change_note,
+            questionnaire_versions::frozen_at,
+        ))
+        .first(conn)
+        .await?;
     let document: Questionnaire = serde_json::from_value(document).map_err(Problem::internal)?;
     Ok((
         QuestionnaireVersion {
@@ -1125,7 +1139,6 @@ pub async fn replace_questionnaire(
         }),
     )
     .await?;
-    // Audit last, so the audit chain's lock is not held while emails render.
     audit::record(
         conn,
         &user.actor(),
@@ -1252,7 +1265,7 @@ pub async fn has_interest(
 /// Adds a tender document (commissioners). Documents of a published procurement are public.
 pub async fn add_document(
     conn: &mut AsyncPgConnection,
-    store: &files::FileStore,
+    store: &crate::storage::FileStore,
     user: &AuthUser,
     id: Uuid,
     title: &str,
@@ -1267,13 +1280,13 @@ pub async fn add_document(
         ));
     }
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > rules::TITLE_MAX {
+    if title.is_empty() || title.chars().count() > rules::TITLE_MAX || !rules::is_one_line(title) {
         return Err(Problem::validation(vec![FieldError::new(
             "title",
-            "Give the document a title of up to 200 characters",
+            "Give the document a title of up to 200 characters, on one line",
         )]));
     }
-    let file = files::store(conn, store, user.id, name, bytes).await?;
+    let file = crate::storage::store(conn, store, user, name, bytes).await?;
     diesel::insert_into(procurement_documents::table)
         .values((
             procurement_documents::procurement_id.eq(id),
@@ -1298,13 +1311,13 @@ pub async fn document(
     user: Option<&AuthUser>,
     id: Uuid,
     file_id: Uuid,
-) -> Result<files::StoredFile, Problem> {
+) -> Result<crate::storage::StoredFile, Problem> {
     load(conn, user, id).await?;
     procurement_documents::table
         .inner_join(stored_files::table)
         .filter(procurement_documents::procurement_id.eq(id))
         .filter(procurement_documents::file_id.eq(file_id))
-        .select(files::StoredFile::as_select())
+        .select(crate::storage::StoredFile::as_select())
         .first(conn)
         .await
         .optional()?
@@ -1354,7 +1367,7 @@ mod clarifications {
                 "clarification-deadline-passed",
                 format!(
                     "Clarification questions closed at {}.",
-                    crate::web::london_time(row.clarification_deadline)
+                    crate::calendar::london_time(row.clarification_deadline)
                 ),
             ));
         };
@@ -1399,6 +1412,14 @@ mod clarifications {
                 "Enter the answer, in up to 20,000 characters",
             )]));
         }
+        let previous: Option<Option<String>> = clarifications::table
+            .find(clarification_id)
+            .filter(clarifications::procurement_id.eq(id))
+            .select(clarifications::answer)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
         let asker: Option<(Uuid, String)> = diesel::update(
             clarifications::table
                 .find(clarification_id)
@@ -1458,12 +1479,18 @@ mod clarifications {
             )
             .await?;
         }
-        // Audit last, so the audit chain's lock is not held while emails render.
+        // The log keeps every answer given, so a changed answer's earlier text survives.
         audit::record(
             conn,
             &user.actor(),
-            Entry::new("clarification.answered", "clarification", clarification_id)
-                .with_details(serde_json::json!({"procurement_id": id, "published": publish})),
+            Entry::new("clarification.answered", "clarification", clarification_id).with_details(
+                serde_json::json!({
+                    "procurement_id": id,
+                    "published": publish,
+                    "answer": answer,
+                    "previous_answer": previous.flatten(),
+                }),
+            ),
         )
         .await?;
         let viewer = user.clone();

@@ -8,12 +8,12 @@ use super::evaluation::{self, AwardInput, DeclarationInput, ScoreInput};
 use super::model::*;
 use super::submissions;
 use super::{
-    Access, ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView, files,
-    rules,
+    Access, ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView, rules,
 };
 use crate::auth::AuthUser;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::extract::{MaybePageUser, PageUser};
+use crate::calendar::{london_time, long_date};
 use crate::http::AppState;
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{FieldError, Problem};
@@ -21,7 +21,7 @@ use crate::http::routes::resource;
 use crate::organisations::model::{Role, ServiceType};
 use crate::organisations::pages::Pagination;
 use crate::web::forms::{CsrfForm, EmptyForm};
-use crate::web::{Layout, PageError, london_time, long_date, render_status, see_other};
+use crate::web::{Layout, PageError, render_status, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -32,7 +32,6 @@ use uuid::Uuid;
 
 /// Registers this context's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let uploads = web::PayloadConfig::new(files::MAX_FILE_BYTES + 64 * 1024);
     cfg.service(resource("/opportunities").route(web::get().to(opportunities_page)))
         .service(resource("/opportunities/{id}").route(web::get().to(opportunity_page)))
         .service(resource("/opportunities/{id}/interest").route(web::post().to(register_interest)))
@@ -49,14 +48,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(save_bid)),
         )
         .service(resource("/bids/{id}/withdraw").route(web::post().to(withdraw_bid)))
-        .service(
-            resource("/bids/{id}/files")
-                .app_data(uploads.clone())
-                .route(web::post().to(upload_evidence)),
-        )
-        .service(
-            resource("/bids/{id}/files/{file_id}/remove").route(web::post().to(remove_evidence)),
-        )
         .service(
             resource("/submissions/{id}/files/{file_id}")
                 .route(web::get().to(download_submission_file)),
@@ -78,11 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(record_conflicts_assessment)),
         )
         .service(resource("/procurements/{id}/timetable").route(web::post().to(change_timetable)))
-        .service(
-            resource("/procurements/{id}/documents")
-                .app_data(uploads)
-                .route(web::post().to(upload_document)),
-        )
+        .service(resource("/procurements/{id}/documents").route(web::post().to(upload_document)))
         .service(
             resource("/procurements/{id}/{action:publish|open|cancel|contract-entered}")
                 .route(web::post().to(procurement_action)),
@@ -327,52 +314,6 @@ fn choices<T: Copy>(
     all.iter()
         .map(|x| json!({"value": value(*x), "text": text(*x), "selected": value(*x) == selected}))
         .collect()
-}
-
-/// Reads a multipart upload: the CSRF token, text fields and one file (name, bytes).
-async fn read_upload(
-    req: &HttpRequest,
-    csrf: &CsrfToken,
-    payload: web::Payload,
-) -> Result<(BTreeMap<String, String>, Option<(String, Vec<u8>)>), PageError> {
-    use futures_util::StreamExt;
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut fields = BTreeMap::new();
-    let mut file = None;
-    while let Some(item) = multipart.next().await {
-        let mut field =
-            item.map_err(|_| PageError::BadRequest("The upload could not be read.".into()))?;
-        let name = field.name().unwrap_or("").to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(String::from);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|_| PageError::BadRequest("The upload could not be read.".into()))?;
-            if bytes.len() + chunk.len() > files::MAX_FILE_BYTES + 1 {
-                return Err(PageError::BadRequest(
-                    "The file must be 10 MB or smaller.".into(),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match filename {
-            Some(f) if name == "file" => {
-                if !bytes.is_empty() || !f.is_empty() {
-                    file = Some((f, bytes));
-                }
-            }
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    if !csrf.matches(fields.get("_csrf").map(String::as_str).unwrap_or("")) {
-        return Err(PageError::Csrf);
-    }
-    Ok((fields, file))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -881,35 +822,67 @@ fn answers_from_form(
     (answers, errors)
 }
 
-/// POST /bids/{id}: saves the draft, and submits when asked. A request with
-/// `X-Autosave: 1` (the page's script) only saves and answers 204.
+/// What the bid form's buttons ask for (`action`): save, submit, upload the files chosen
+/// for a question, or remove a file. Files chosen are uploaded whichever button is pressed.
+fn bid_change(
+    questionnaire: &Questionnaire,
+    form: crate::web::multipart::PageForm,
+) -> (submissions::BidChange, Vec<FieldError>) {
+    let (answers, errors) = answers_from_form(questionnaire, &form.fields);
+    let action = form.get("action").unwrap_or("save").to_string();
+    let remove = action
+        .strip_prefix("remove:")
+        .and_then(|f| Uuid::parse_str(f).ok());
+    let uploads = form
+        .files
+        .into_iter()
+        .filter_map(|f| {
+            let question = f.field.strip_prefix("file:")?.to_string();
+            Some((question, f.file_name, f.bytes))
+        })
+        .collect();
+    let change = submissions::BidChange {
+        answers,
+        uploads,
+        remove,
+        submit: action == "submit",
+    };
+    (change, errors)
+}
+
+/// POST /bids/{id}: the whole bid form, one transaction whatever the button (`bid_change`).
+/// The answers typed are always kept, even when a file is refused or the bid is not yet
+/// complete. A request with `X-Autosave: 1` (the page's script) only saves and answers 204.
 pub async fn save_bid(
     state: web::Data<AppState>,
     user: PageUser,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    form: CsrfForm<Vec<(String, String)>>,
+    form: crate::web::multipart::PageForm,
 ) -> Result<HttpResponse, PageError> {
     let actor = &user.0;
     let id = *id;
     let autosave = req.headers().get("X-Autosave").is_some();
+    let csrf = form.csrf.clone();
     let mut conn = state.db().await?;
     let (row, _) = submissions::own(&mut conn, actor, id).await?;
     // The form shows (and the draft answers) the newest version.
     let (_, questionnaire) = super::questionnaire(&mut conn, row.procurement_id, None).await?;
-    drop(conn);
-    let (answers, mut errors) = answers_from_form(&questionnaire, &form.data);
-    let submit = form
-        .data
-        .iter()
-        .any(|(k, v)| k == "action" && v == "submit");
-    let to_save = answers.clone();
-    let saved = in_tx!(state, |tx| submissions::save_answers(
-        tx, actor, id, to_save
-    )
-    .await);
+    let (mut change, mut errors) = bid_change(&questionnaire, form);
     if autosave {
-        return Ok(match saved {
+        change.uploads.clear();
+        change.remove = None;
+        change.submit = false;
+    }
+    let entered = change.answers.clone();
+    let focus = change.uploads.first().map(|u| u.0.clone());
+    let removing = change.remove.is_some();
+    let submitting = change.submit && errors.is_empty();
+    change.submit = submitting;
+    let result = submissions::change(&mut conn, &state.files, &state.mail, actor, id, change).await;
+    drop(conn);
+    if autosave {
+        return Ok(match result {
             Ok(_) if errors.is_empty() => HttpResponse::NoContent().finish(),
             Ok(_) => HttpResponse::UnprocessableEntity().finish(),
             Err(p) => {
@@ -918,26 +891,35 @@ pub async fn save_bid(
             }
         });
     }
-    if let Err(p) = saved {
-        if !shown_on_page(&p) {
-            return Err(p.into());
-        }
-        errors.extend(page_errors(&p, |f| format!("answer-{f}")));
-    }
-    if errors.is_empty() && submit {
-        let mail = &state.mail;
-        match in_tx!(state, |tx| submissions::submit(tx, mail, actor, id).await) {
-            Ok(_) => return Ok(see_other(&format!("/bids/{id}?done=submitted"))),
-            Err(p) if shown_on_page(&p) => {
-                errors.extend(page_errors(&p, |f| format!("answer-{f}")))
+    match result {
+        Ok(outcome) => {
+            errors.extend(outcome.errors.into_iter().map(|e| {
+                FieldError::new(
+                    if e.field == "main-content" {
+                        e.field
+                    } else {
+                        format!("answer-{}", e.field)
+                    },
+                    e.message,
+                )
+            }));
+            if errors.is_empty() {
+                let done = if outcome.receipt.is_some() {
+                    "submitted".to_string()
+                } else if let Some(q) = focus {
+                    format!("uploaded#{q}")
+                } else if removing {
+                    "removed".into()
+                } else {
+                    "draft".into()
+                };
+                return Ok(see_other(&format!("/bids/{id}?done={done}")));
             }
-            Err(p) => return Err(p.into()),
         }
+        Err(p) if shown_on_page(&p) => errors.extend(page_errors(&p, |f| format!("answer-{f}"))),
+        Err(p) => return Err(p.into()),
     }
-    if errors.is_empty() {
-        return Ok(see_other(&format!("/bids/{id}?done=draft")));
-    }
-    render_bid(&state, actor, &form.csrf, id, None, errors, Some(&answers)).await
+    render_bid(&state, actor, &csrf, id, None, errors, Some(&entered)).await
 }
 
 /// POST /bids/{id}/withdraw
@@ -956,76 +938,6 @@ pub async fn withdraw_bid(
                 actor,
                 &form.csrf,
                 *id,
-                None,
-                page_errors(&p, |f| f.into()),
-                None,
-            )
-            .await
-        }
-        Err(p) => Err(p.into()),
-    }
-}
-
-/// POST /bids/{id}/files (multipart: question_id, file)
-pub async fn upload_evidence(
-    state: web::Data<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    payload: web::Payload,
-) -> Result<HttpResponse, PageError> {
-    let (fields, file) = read_upload(&req, &csrf, payload).await?;
-    let question = fields.get("question_id").cloned().unwrap_or_default();
-    let actor = &user.0;
-    let store = &state.files;
-    let result = match file {
-        None => Err(Problem::validation(vec![FieldError::new(
-            format!("answer-{question}"),
-            "Choose a file to upload",
-        )])),
-        Some((name, bytes)) => in_tx!(state, |tx| submissions::attach(
-            tx, store, actor, *id, &question, &name, bytes
-        )
-        .await),
-    };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/bids/{id}?done=uploaded#{question}"))),
-        Err(p) if shown_on_page(&p) => {
-            render_bid(
-                &state,
-                actor,
-                &csrf,
-                *id,
-                None,
-                page_errors(&p, |_| format!("answer-{question}")),
-                None,
-            )
-            .await
-        }
-        Err(p) => Err(p.into()),
-    }
-}
-
-/// POST /bids/{id}/files/{file_id}/remove
-pub async fn remove_evidence(
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(Uuid, Uuid)>,
-    form: CsrfForm<EmptyForm>,
-) -> Result<HttpResponse, PageError> {
-    let (id, file_id) = path.into_inner();
-    let actor = &user.0;
-    match in_tx!(state, |tx| submissions::detach(tx, actor, id, file_id)
-        .await)
-    {
-        Ok(()) => Ok(see_other(&format!("/bids/{id}?done=removed"))),
-        Err(p) if shown_on_page(&p) => {
-            render_bid(
-                &state,
-                actor,
-                &form.csrf,
-                id,
                 None,
                 page_errors(&p, |f| f.into()),
                 None,
@@ -1691,12 +1603,12 @@ pub async fn procurement_action(
 pub async fn upload_document(
     state: web::Data<AppState>,
     user: PageUser,
-    csrf: CsrfToken,
-    req: HttpRequest,
     id: web::Path<Uuid>,
-    payload: web::Payload,
+    form: crate::web::multipart::PageForm,
 ) -> Result<HttpResponse, PageError> {
-    let (fields, file) = read_upload(&req, &csrf, payload).await?;
+    let title = form.get("title").unwrap_or_default().to_string();
+    let crate::web::multipart::PageForm { files, csrf, .. } = form;
+    let file = files.into_iter().find(|f| f.field == "file");
     let actor = &user.0;
     let store = &state.files;
     let result = match file {
@@ -1704,8 +1616,11 @@ pub async fn upload_document(
             "file",
             "Choose a file to upload",
         )])),
-        Some((name, bytes)) => {
-            let title = fields.get("title").cloned().unwrap_or_default();
+        Some(crate::web::multipart::Upload {
+            file_name: name,
+            bytes,
+            ..
+        }) => {
             in_tx!(state, |tx| super::add_document(
                 tx, store, actor, *id, &title, &name, bytes
             )

@@ -80,7 +80,7 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                         data: serde_json::json!({
                             "reference": reference,
                             "title": title,
-                            "deadline": crate::web::london_time(*deadline),
+                            "deadline": crate::calendar::london_time(*deadline),
                             "link": format!("{}/bids/{submission}", context.mail.public_url),
                         }),
                     },

@@ -53,6 +53,12 @@ pub fn word_count(text: &str) -> usize {
 
 /// Most characters in a title or one-line field.
 pub const TITLE_MAX: usize = 200;
+
+/// A title or other one-line field: no line breaks or other control characters, which
+/// would break the line it is shown on (an email subject, a notice's heading).
+pub fn is_one_line(text: &str) -> bool {
+    !text.chars().any(char::is_control)
+}
 /// Most characters in a long text field.
 pub const TEXT_MAX: usize = 20_000;
 /// Most questions in a questionnaire.
@@ -79,6 +85,11 @@ pub fn check_procurement(
         errors.push(FieldError::new(
             "title",
             format!("Title must be {TITLE_MAX} characters or fewer"),
+        ));
+    } else if !is_one_line(title) {
+        errors.push(FieldError::new(
+            "title",
+            "Title must be one line, without line breaks",
         ));
     }
     let reference_ok = !reference.is_empty()
@@ -162,10 +173,13 @@ pub fn normalise_questionnaire(
     }
     for (si, section) in q.sections.iter_mut().enumerate() {
         section.title = section.title.trim().to_string();
-        if section.title.is_empty() || section.title.chars().count() > TITLE_MAX {
+        if section.title.is_empty()
+            || section.title.chars().count() > TITLE_MAX
+            || !is_one_line(&section.title)
+        {
             errors.push(FieldError::new(
                 format!("sections[{si}].title"),
-                "Enter a section title of up to 200 characters",
+                "Enter a section title of up to 200 characters, on one line",
             ));
         }
         for (qi, question) in section.questions.iter_mut().enumerate() {
@@ -189,10 +203,13 @@ pub fn normalise_questionnaire(
                 ));
             }
             question.title = question.title.trim().to_string();
-            if question.title.is_empty() || question.title.chars().count() > 1000 {
+            if question.title.is_empty()
+                || question.title.chars().count() > 1000
+                || !is_one_line(&question.title)
+            {
                 errors.push(FieldError::new(
                     field("title"),
-                    "Enter the question, in up to 1,000 characters",
+                    "Enter the question on one line, in up to 1,000 characters",
                 ));
             }
             if question.guidance.len() > TEXT_MAX {
@@ -387,29 +404,6 @@ pub fn bid_price(questionnaire: &Questionnaire, answers: &BTreeMap<String, Answe
                 .collect();
             Some(scoring::basket_price(&pairs))
         }
-    }
-}
-
-/// A file name safe to show and to offer as a download name: the last path part, only
-/// letters, digits, spaces, dots, hyphens and underscores, at most 100 characters.
-pub fn clean_file_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    let cleaned = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
-    if cleaned.is_empty() {
-        "file".into()
-    } else {
-        cleaned.to_string()
     }
 }
 
@@ -680,18 +674,6 @@ mod tests {
         );
         assert_ne!(d1, digest(1, &a, &files));
         assert_eq!(d1.len(), 64);
-    }
-
-    #[test]
-    fn file_names_are_never_trusted() {
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            clean_file_name("C:\\Users\\me\\Policy v2.pdf"),
-            "Policy v2.pdf"
-        );
-        assert_eq!(clean_file_name("<script>.pdf"), "_script_.pdf");
-        assert_eq!(clean_file_name("..."), "file");
-        assert_eq!(clean_file_name(&"a".repeat(500)).len(), 100);
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                         data: serde_json::json!({
                             "reference": reference,
                             "title": title,
-                            "when": crate::web::london_time(ends),
+                            "when": crate::calendar::london_time(ends),
                             "link": format!("{}/procurements/{id}", context.mail.public_url),
                         }),
                     },

@@ -3,18 +3,18 @@
 //! against the deadline by the database clock inside the writing statement. The council
 //! reads only `sealed`, and only after the submissions are opened ([`read`] is the one door).
 
-use super::files::{self, FileStore, StoredFile};
 use super::model::*;
 use super::{Access, ProcurementRow, conflict, load, rules};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::db::schema::{
     organisations, procurement_interests, procurement_lots, stored_files, submission_files,
-    submission_receipts, submissions,
+    submissions,
 };
 use crate::http::problem::{FieldError, Problem};
 use crate::mail::{self, Email, MailContext};
 use crate::organisations::model::Role;
+use crate::storage::{self, FileStore, StoredFile};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -89,12 +89,19 @@ pub async fn own(
     id: Uuid,
 ) -> Result<(SubmissionRow, ProcurementRow), Problem> {
     user.require(&[Role::Provider])?;
-    let row = find(conn, id).await?;
-    if row.organisation_id != user.organisation_id {
-        return Err(Problem::not_found("Submission"));
-    }
-    let (procurement, _) = load(conn, Some(user), row.procurement_id).await?;
-    Ok((row, procurement))
+    // One query: the bid, scoped to the provider's organisation, with its procurement,
+    // which a provider sees only once published (as `load` decides for them).
+    use crate::db::schema::procurements;
+    let found: Option<(SubmissionRow, ProcurementRow)> = submissions::table
+        .inner_join(procurements::table)
+        .filter(submissions::id.eq(id))
+        .filter(submissions::organisation_id.eq(user.organisation_id))
+        .filter(procurements::published_at.is_not_null())
+        .select((SubmissionRow::as_select(), ProcurementRow::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    found.ok_or_else(|| Problem::not_found("Submission"))
 }
 
 /// Starts (or returns) the provider's submission for a procurement and lot. Registers
@@ -219,15 +226,20 @@ async fn still_open(conn: &mut AsyncPgConnection, procurement_id: Uuid) -> Resul
     }
 }
 
-/// Saves draft answers (merged into the working copy). Word limits are checked on
-/// submission, so work in progress can always be saved.
+/// Saves draft answers, merged into the working copy question by question. Word limits
+/// are checked on submission, so work in progress can always be saved.
+///
+/// The merge is one statement (`answers || new`) under the row's lock, and it re-checks the
+/// deadline by the database clock: concurrent saves of different questions all keep their
+/// answers (reading, merging in Rust and writing back lost most of them, issue 9), and a
+/// save that changed nothing is never reported as saved.
 pub async fn save_answers(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
     id: Uuid,
     answers: BTreeMap<String, Answer>,
 ) -> Result<SubmissionView, Problem> {
-    let (row, procurement) = own(conn, user, id).await?;
+    let (_, procurement) = own(conn, user, id).await?;
     still_open(conn, procurement.id).await?;
     // The working copy always answers the newest version (a submitted bid keeps the
     // version it answered until it is submitted again).
@@ -249,16 +261,94 @@ pub async fn save_answers(
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
-    let mut working = row.working();
-    working.extend(answers);
-    diesel::update(submissions::table.find(id))
-        .set((
-            submissions::answers.eq(serde_json::to_value(&working).map_err(Problem::internal)?),
-            submissions::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    let saved = diesel::sql_query(
+        "UPDATE submissions s SET answers = s.answers || $2, updated_at = now()
+           FROM procurements p
+          WHERE s.id = $1 AND p.id = s.procurement_id
+            AND p.published_at IS NOT NULL AND p.cancelled_at IS NULL
+            AND clock_timestamp() < p.submission_deadline",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Jsonb, _>(serde_json::to_value(&answers).map_err(Problem::internal)?)
+    .execute(conn)
+    .await?;
+    if saved != 1 {
+        return Err(conflict(
+            "deadline-passed",
+            "The submission deadline has passed, so this bid can no longer change.",
+        ));
+    }
     read(conn, user, id).await
+}
+
+/// One press of a button on the bid page: the answers as typed, any files chosen (question
+/// id, file name, bytes), a file to remove, and whether to submit.
+#[derive(Debug, Default)]
+pub struct BidChange {
+    pub answers: BTreeMap<String, Answer>,
+    pub uploads: Vec<(String, String, Vec<u8>)>,
+    pub remove: Option<Uuid>,
+    pub submit: bool,
+}
+
+/// What came of a [`BidChange`]: problems to show against questions (keyed by question id,
+/// or `main-content`), and the receipt when the bid was submitted.
+#[derive(Debug, Default)]
+pub struct BidOutcome {
+    pub errors: Vec<FieldError>,
+    pub receipt: Option<Receipt>,
+}
+
+/// Applies a [`BidChange`] in one transaction. The answers are always saved first; a file
+/// that is refused, or a submission that is not complete, is undone on its own (a
+/// savepoint) and reported, so nothing the bidder typed is ever lost to it.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    store: &FileStore,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+    change: BidChange,
+) -> Result<BidOutcome, Problem> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, Problem, _>(async |tx| {
+        save_answers(tx, user, id, change.answers).await?;
+        let mut outcome = BidOutcome::default();
+        let refused = |p: &Problem| matches!(p.status, 413 | 422 | 507);
+        for (question, name, bytes) in change.uploads {
+            let attached = tx
+                .transaction::<_, Problem, _>(async |sp| {
+                    attach(sp, store, user, id, &question, &name, bytes).await
+                })
+                .await;
+            match attached {
+                Ok(_) => {}
+                Err(p) if refused(&p) => outcome.errors.push(FieldError::new(
+                    question.clone(),
+                    <[FieldError]>::first(&p.errors)
+                        .map(|e| e.message.clone())
+                        .or(p.detail.clone())
+                        .unwrap_or(p.title),
+                )),
+                Err(p) => return Err(p),
+            }
+        }
+        if let Some(file) = change.remove {
+            detach(tx, user, id, file).await?;
+        }
+        if change.submit && outcome.errors.is_empty() {
+            let submitted = tx
+                .transaction::<_, Problem, _>(async |sp| submit(sp, mail_context, user, id).await)
+                .await;
+            match submitted {
+                Ok(receipt) => outcome.receipt = Some(receipt),
+                Err(p) if p.status == 422 => outcome.errors.extend(p.errors),
+                Err(p) => return Err(p),
+            }
+        }
+        Ok(outcome)
+    })
+    .await
 }
 
 /// What a provider gets back on submitting.
@@ -290,8 +380,8 @@ pub async fn submit(
 ) -> Result<Receipt, Problem> {
     let (row, procurement) = own(conn, user, id).await?;
     // A resubmission answers the newest version of the questionnaire.
-    let version = super::latest_version(conn, procurement.id).await?;
-    let (_, questionnaire) = super::questionnaire(conn, procurement.id, Some(version)).await?;
+    let (latest, questionnaire) = super::questionnaire(conn, procurement.id, None).await?;
+    let version = latest.version;
     let working = row.working();
     let attached: Vec<(String, Uuid, String)> = submission_files::table
         .inner_join(stored_files::table)
@@ -331,15 +421,21 @@ pub async fn submit(
         answers,
         files: attached.iter().map(|(q, f, _)| (q.clone(), *f)).collect(),
     };
+    // Sealing and the receipt are one statement: the deadline is read by the database's
+    // clock as the row is written, and the receipt exists exactly when the seal does.
     let accepted: Option<SubmittedAt> = diesel::sql_query(
-        "UPDATE submissions s
-            SET submitted_at = clock_timestamp(), submitted_by = $2, sealed = $3, digest = $4,
-                questionnaire_version = $5, withdrawn_at = NULL, updated_at = now()
-           FROM procurements p
-          WHERE s.id = $1 AND p.id = s.procurement_id
-            AND p.published_at IS NOT NULL AND p.cancelled_at IS NULL
-            AND clock_timestamp() < p.submission_deadline
-      RETURNING s.submitted_at",
+        "WITH sealed AS (
+           UPDATE submissions s
+              SET submitted_at = clock_timestamp(), submitted_by = $2, sealed = $3, digest = $4,
+                  questionnaire_version = $5, withdrawn_at = NULL, updated_at = now()
+             FROM procurements p
+            WHERE s.id = $1 AND p.id = s.procurement_id
+              AND p.published_at IS NOT NULL AND p.cancelled_at IS NULL
+              AND clock_timestamp() < p.submission_deadline
+        RETURNING s.id, s.submitted_at, s.submitted_by, s.digest)
+         INSERT INTO submission_receipts (submission_id, submitted_at, submitted_by, digest)
+         SELECT id, submitted_at, submitted_by, digest FROM sealed
+         RETURNING submitted_at",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(user.id)
@@ -354,19 +450,10 @@ pub async fn submit(
             "deadline-passed",
             format!(
                 "The submission deadline was {}. Your bid was not submitted.",
-                crate::web::london_time(procurement.submission_deadline)
+                crate::calendar::london_time(procurement.submission_deadline)
             ),
         ));
     };
-    diesel::insert_into(submission_receipts::table)
-        .values((
-            submission_receipts::submission_id.eq(id),
-            submission_receipts::submitted_at.eq(submitted_at),
-            submission_receipts::submitted_by.eq(user.id),
-            submission_receipts::digest.eq(&digest),
-        ))
-        .execute(conn)
-        .await?;
     let resubmission = row.submitted_at.is_some();
     let receipt = Receipt {
         submission_id: id,
@@ -397,8 +484,8 @@ pub async fn submit(
                 "title": procurement.title,
                 "lot": lot,
                 "organisation_name": user.organisation_name,
-                "when": crate::web::london_time(submitted_at),
-                "deadline": crate::web::london_time(procurement.submission_deadline),
+                "when": crate::calendar::london_time(submitted_at),
+                "deadline": crate::calendar::london_time(procurement.submission_deadline),
                 "digest": receipt.digest,
                 "questions_answered": receipt.questions_answered,
                 "files": receipt.files,
@@ -408,8 +495,6 @@ pub async fn submit(
         },
     )
     .await?;
-    // The audit row goes last: the audit chain's lock is then held only for this insert
-    // and the commit, not while the receipt is rendered (docs/performance.md).
     audit::record(
         conn,
         &user.actor(),
@@ -501,7 +586,7 @@ pub async fn attach(
             "A bid can have at most 20 files; remove one first",
         )]));
     }
-    let file = files::store(conn, store, user.id, name, bytes).await?;
+    let file = storage::store(conn, store, user, name, bytes).await?;
     diesel::insert_into(submission_files::table)
         .values((
             submission_files::submission_id.eq(id),
@@ -544,6 +629,8 @@ pub async fn detach(
     if n == 0 {
         return Err(Problem::not_found("File"));
     }
+    // Unless a sealed bid still holds it, it stops counting against the quota now.
+    storage::release_if_unreferenced(conn, file_id).await?;
     audit::record(
         conn,
         &user.actor(),
@@ -697,6 +784,26 @@ pub async fn file(
         .first(conn)
         .await
         .map_err(Into::into)
+}
+
+/// The latest deadline among the organisation's bids (drafts or submitted) that are still
+/// before their deadline by the database clock, if any: until then their content is sealed
+/// from everyone but the organisation's own users.
+pub async fn latest_open_deadline(
+    conn: &mut AsyncPgConnection,
+    organisation: Uuid,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::db::schema::procurements;
+    submissions::table
+        .inner_join(procurements::table)
+        .filter(submissions::organisation_id.eq(organisation))
+        .filter(procurements::cancelled_at.is_null())
+        .filter(procurements::submission_deadline.gt(diesel::dsl::sql::<
+            diesel::sql_types::Timestamptz,
+        >("clock_timestamp()")))
+        .select(diesel::dsl::max(procurements::submission_deadline))
+        .first(conn)
+        .await
 }
 
 /// A provider's bids, newest first.

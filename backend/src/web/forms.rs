@@ -15,6 +15,20 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 #[derive(Debug, serde::Deserialize)]
 pub struct EmptyForm {}
 
+/// Refuses a form whose `_csrf` field is missing or not this session's.
+pub(super) fn check_token(csrf: &CsrfToken, pairs: &[(String, String)]) -> Result<(), PageError> {
+    let submitted = pairs
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if csrf.matches(submitted) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
+
 /// A form that passed the CSRF check, with its CSRF token for re-rendering.
 pub struct CsrfForm<T> {
     pub data: T,
@@ -39,14 +53,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 })?;
             let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
                 .map_err(|_| PageError::BadRequest("The form could not be read.".into()))?;
-            let submitted = pairs
-                .iter()
-                .find(|(k, _)| k == "_csrf")
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("");
-            if !csrf.matches(submitted) {
-                return Err(PageError::Csrf);
-            }
+            check_token(&csrf, &pairs)?;
             let data = serde_html_form::from_bytes::<T>(&body)
                 .map_err(|e| PageError::BadRequest(format!("The form could not be read: {e}.")))?;
             Ok(CsrfForm { data, csrf })

@@ -3,6 +3,7 @@
 //! static assets (GOV.UK Frontend styles built into `frontend/static`).
 
 pub mod forms;
+pub mod multipart;
 pub mod pages;
 
 use crate::auth::AuthUser;
@@ -191,6 +192,36 @@ pub fn render_status(
     }
 }
 
+#[derive(Serialize)]
+struct Message<'a> {
+    heading: &'a str,
+    paragraphs: Vec<String>,
+    link: Option<(&'a str, &'a str)>,
+}
+
+/// A page that says one thing: a heading, a few paragraphs and an optional link onward
+/// ("Check your email", "This link has expired").
+pub fn message_page(
+    status: StatusCode,
+    csrf: &CsrfToken,
+    user: Option<&AuthUser>,
+    heading: &str,
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> HttpResponse {
+    render_status(
+        status,
+        "message",
+        Layout::new(heading, "", user, csrf),
+        Message {
+            heading,
+            paragraphs,
+            link,
+        },
+        csrf,
+    )
+}
+
 /// A redirect after a successful form (Post/Redirect/Get).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -213,6 +244,12 @@ pub enum PageError {
     Csrf,
     #[error("too many requests: {0}")]
     TooMany(String),
+    /// The request body was larger than the page accepts (413).
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// The service is busy; nothing changed (503).
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -234,7 +271,9 @@ impl From<crate::http::problem::Problem> for PageError {
             },
             403 => PageError::Forbidden,
             404 => PageError::NotFound,
+            413 => PageError::TooLarge(p.detail.unwrap_or_default()),
             429 => PageError::TooMany(p.detail.unwrap_or_default()),
+            503 => PageError::Busy(p.detail.unwrap_or_default()),
             400..=499 => PageError::BadRequest(p.detail.unwrap_or(p.title)),
             _ => PageError::Internal(p.title),
         }
@@ -243,7 +282,7 @@ impl From<crate::http::problem::Problem> for PageError {
 
 impl From<anyhow::Error> for PageError {
     fn from(e: anyhow::Error) -> Self {
-        PageError::Internal(format!("{e:#}"))
+        crate::http::problem::Problem::from(e).into()
     }
 }
 
@@ -267,6 +306,8 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -297,6 +338,14 @@ impl ResponseError for PageError {
                 vec![detail.clone(), "Go back and try again.".into()],
             ),
             PageError::TooMany(detail) => ("Too many attempts", vec![detail.clone()]),
+            PageError::TooLarge(detail) => (
+                "That was too much to send at once",
+                vec![detail.clone(), "Go back and try again. Nothing was saved from this attempt.".into()],
+            ),
+            PageError::Busy(detail) => (
+                "Sorry, the service is busy",
+                vec![detail.clone(), "Go back and try again in a moment. Nothing you sent has been lost or changed.".into()],
+            ),
             PageError::Internal(detail) => {
                 tracing::error!(error = %detail, "page failed");
                 (
@@ -343,19 +392,24 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
-/// Only same-site paths may be redirected to after signing in.
+/// Only a path on this site may be redirected to after signing in: printable ASCII with
+/// no spaces, control characters or backslashes (browsers drop tabs and newlines and read
+/// `\\` as `/`, which turned `/%09/evil.example` into `//evil.example`), not starting `//`,
+/// and parsed as a URI with no scheme or host.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.contains("://") =>
-        {
-            n.to_string()
-        }
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/dashboard".into(),
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && n.len() <= 2048
+        && n.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
+        && n.parse::<actix_web::http::Uri>()
+            .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none())
 }
 
 #[cfg(test)]
@@ -373,11 +427,23 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(
+            safe_next(Some("/procurements?page=2&status=open")),
+            "/procurements?page=2&status=open"
+        );
         for evil in [
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
             "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/\x0b/evil.example",
+            "/\x1f/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "",
         ] {
             assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil}");
         }
@@ -395,56 +461,6 @@ mod tests {
             nav_for(Some(Role::Provider), "/")
                 .iter()
                 .all(|n| !n.href.starts_with("/admin"))
-        );
-    }
-}
-
-/// An instant as people in England read it, in London time: "1 December 2026 at 5:00pm"
-/// (GOV.UK style; midnight and midday are written out so nobody misreads a deadline).
-pub fn london_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Timelike;
-    let local = t.with_timezone(&chrono_tz::Europe::London);
-    let time = match (local.hour(), local.minute()) {
-        // "Midnight" alone is ambiguous about which day: name the day it ends.
-        (0, 0) => {
-            let day_before = local.date_naive() - chrono::Duration::days(1);
-            return format!("midnight at the end of {}", day_before.format("%-d %B %Y"));
-        }
-        (12, 0) => "midday".to_string(),
-        (h, m) => format!(
-            "{}:{m:02}{}",
-            if h % 12 == 0 { 12 } else { h % 12 },
-            if h < 12 { "am" } else { "pm" }
-        ),
-    };
-    format!("{} at {time}", local.format("%-d %B %Y"))
-}
-
-/// A date as people in England read it: "1 December 2026".
-pub fn long_date(d: chrono::NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
-}
-
-#[cfg(test)]
-mod time_tests {
-    use chrono::TimeZone;
-
-    #[test]
-    fn london_times_read_naturally() {
-        let t = |m, d, h, min| chrono::Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
-        assert_eq!(
-            super::london_time(t(12, 1, 17, 0)),
-            "1 December 2026 at 5:00pm"
-        );
-        // British Summer Time: 11:00 UTC is midday in London.
-        assert_eq!(super::london_time(t(7, 1, 11, 0)), "1 July 2026 at midday");
-        assert_eq!(
-            super::london_time(t(12, 1, 0, 0)),
-            "midnight at the end of 30 November 2026"
-        );
-        assert_eq!(
-            super::london_time(t(12, 1, 9, 5)),
-            "1 December 2026 at 9:05am"
         );
     }
 }

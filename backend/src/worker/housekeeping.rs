@@ -16,13 +16,20 @@ pub const KEEP_IDEMPOTENCY_KEYS: Duration = Duration::hours(24);
 pub const KEEP_USED_TOKENS: Duration = Duration::days(1);
 pub const KEEP_JOB_RUNS: Duration = Duration::days(90);
 pub const KEEP_SENT_EMAIL: Duration = Duration::days(180);
+/// Uploads are left alone this long, so one whose transaction is still running is safe.
+pub const KEEP_UNREFERENCED_UPLOADS: Duration = Duration::hours(1);
 
 /// Runs the purge for one tick.
 pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
     let at = tick.at;
     let mut conn = context.pool.get().await?;
+    // Files first, in their own statement: the objects cannot be put back, so their rows
+    // go in a committed statement of their own.
+    let swept =
+        crate::storage::sweep(&mut conn, &context.files, at - KEEP_UNREFERENCED_UPLOADS).await?;
     conn.transaction::<_, anyhow::Error, _>(async move |tx| {
         let mut removed = serde_json::Map::new();
+        removed.insert("files".into(), serde_json::to_value(swept)?);
         for (what, sql, cutoff) in [
             (
                 "revoked_tokens",
@@ -48,6 +55,16 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 "outbox",
                 "DELETE FROM outbox WHERE status = 'sent' AND sent_at < $1",
                 at - KEEP_SENT_EMAIL,
+            ),
+            (
+                "sign_in_throttle",
+                "DELETE FROM sign_in_throttle WHERE window_started_at < $1",
+                at - crate::auth::throttle::WINDOW,
+            ),
+            (
+                "pending_registrations",
+                "DELETE FROM pending_registrations WHERE expires_at < $1 OR used_at < $1",
+                at - KEEP_USED_TOKENS,
             ),
         ] {
             let n = diesel::sql_query(sql)

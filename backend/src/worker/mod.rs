@@ -18,6 +18,7 @@ pub struct JobContext {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
     pub mail: MailContext,
+    pub files: crate::storage::FileStore,
 }
 
 /// Every scheduled job of the platform. Later capabilities add theirs here.
@@ -25,11 +26,20 @@ pub fn registry() -> Registry<JobContext> {
     Registry::default().with(
         Job::new(
             housekeeping::NAME,
-            "Deletes expired sign-in and email tokens, old idempotency keys, and old job runs and sent emails",
+            "Deletes expired sign-in and email tokens, sign-in counts, unconfirmed registrations, old idempotency keys, job runs and sent emails, and uploaded files nothing refers to",
             "0 15 3 * * *",
             housekeeping::run,
         )
         .expect("the housekeeping schedule is valid"),
+    )
+    .with(
+        Job::new(
+            crate::audit::jobs::NAME,
+            "Seals the audit log, records a signed checkpoint and emails it to every administrator to keep",
+            crate::audit::jobs::SCHEDULE,
+            crate::audit::jobs::run,
+        )
+        .expect("the audit checkpoint schedule is valid"),
     )
     .with(
         Job::new(
@@ -82,8 +92,13 @@ pub fn worker_name() -> String {
 }
 
 /// Builds the job runner over the real clock.
-pub fn runner(pool: DbPool, settings: Arc<Settings>, mail: MailContext) -> Runner<JobContext> {
-    runner_with_clock(pool, settings, mail, Arc::new(SystemClock))
+pub fn runner(
+    pool: DbPool,
+    settings: Arc<Settings>,
+    mail: MailContext,
+    files: crate::storage::FileStore,
+) -> Runner<JobContext> {
+    runner_with_clock(pool, settings, mail, files, Arc::new(SystemClock))
 }
 
 /// Builds the job runner over a given clock (tests drive time with `ManualClock`).
@@ -91,17 +106,19 @@ pub fn runner_with_clock(
     pool: DbPool,
     settings: Arc<Settings>,
     mail: MailContext,
+    files: crate::storage::FileStore,
     clock: Arc<dyn Clock>,
 ) -> Runner<JobContext> {
     let context = JobContext {
         pool: pool.clone(),
         settings,
         mail,
+        files,
     };
     Runner::new(pool, Arc::new(registry()), context, clock, worker_name())
 }
 
-/// Starts the job runner and the email sender as tasks; they stop when `shutdown` turns
+/// Starts the job runner, the email sender and the audit sealer as tasks; they stop when `shutdown` turns
 /// true, finishing (or giving back) what they hold.
 pub fn spawn(
     state: &crate::http::AppState,
@@ -120,8 +137,14 @@ pub fn spawn(
             .map_err(|e| anyhow::anyhow!("MAIL_FROM is not a valid address: {e}"))?,
         state.mail.clone(),
     );
+    let sealer = crate::audit::jobs::run_sealer(
+        state.pool.clone(),
+        crate::audit::AuditKey::from_settings(&state.settings),
+        shutdown.clone(),
+    );
     Ok(vec![
         tokio::spawn(async move { runner.run_until_shutdown(jobs_shutdown).await }),
         tokio::spawn(async move { sender.run_until_shutdown(shutdown).await }),
+        tokio::spawn(sealer),
     ])
 }

@@ -17,15 +17,6 @@ async fn latest_email(app: &TestApp, to: &str) -> serde_json::Value {
         .json()
 }
 
-fn link_in(email: &serde_json::Value, app: &TestApp, marker: &str) -> String {
-    let text = email["text_body"].as_str().unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("no {marker} link in {text}"));
-    line.trim().strip_prefix(&app.address).unwrap().to_string()
-}
-
 #[actix_web::test]
 async fn a_forgotten_password_is_reset_by_a_single_use_link_that_ends_every_session() {
     let app = spawn_app().await;
@@ -41,7 +32,7 @@ async fn a_forgotten_password_is_reset_by_a_single_use_link_that_ends_every_sess
     assert!(r.text().contains("Check your email"));
     let message = latest_email(&app, email).await;
     assert_eq!(message["template"], "reset_password");
-    let link = link_in(&message, &app, "/reset-password?token=");
+    let link = app.emailed_link(email, "/reset-password").await;
     let token = link.split("token=").nth(1).unwrap().to_string();
     assert_eq!(b.get(&link).await.status, 200);
     // Mismatched or weak passwords are refused and change nothing.
@@ -265,19 +256,20 @@ async fn preferences_and_one_click_unsubscribe_stop_optional_email_only() {
 
 #[actix_web::test]
 async fn an_unconfirmed_user_can_ask_for_a_new_link() {
+    // Providers confirm their address by registering; council staff an administrator adds
+    // confirm theirs from the dashboard.
     let app = spawn_app().await;
-    let registration = json!({
-        "organisation": {"legal_name": "Brook Care Ltd", "companies_house_number": "66666666", "address_line1": "1 Brook", "town": "Tenbury", "postcode": "WR15 8AA"},
-        "user": {"email": "sam@brook.example", "name": "Sam Brook", "password": "brooks babble on"}
-    });
+    let admin = app.token("admin@council.example").await;
+    let council = app.get("/api/v1/me", Some(&admin)).await.json()["organisation_id"].clone();
+    let new_user = json!({"email": "sam@council.example", "name": "Sam Brook", "password": "brooks babble on", "role": "evaluator", "organisation_id": council});
     assert_eq!(
-        app.json("POST", "/api/v1/registrations", None, &registration, &[])
+        app.json("POST", "/api/v1/users", Some(&admin), &new_user, &[])
             .await
             .status,
         201
     );
     let mut b = app.browser();
-    b.sign_in_with("sam@brook.example", "brooks babble on")
+    b.sign_in_with("sam@council.example", "brooks babble on")
         .await;
     let dashboard = b.get("/dashboard").await.text();
     assert!(dashboard.contains("Confirm your email address"));
@@ -289,11 +281,9 @@ async fn an_unconfirmed_user_can_ask_for_a_new_link() {
             .text()
             .contains("We have sent a new link")
     );
-    let link = link_in(
-        &latest_email(&app, "sam@brook.example").await,
-        &app,
-        "/verify-email?token=",
-    );
+    let link = app
+        .emailed_link("sam@council.example", "/verify-email")
+        .await;
     assert_eq!(b.get(&link).await.status, 200);
     assert!(
         !b.get("/dashboard")

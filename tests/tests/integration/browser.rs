@@ -8,7 +8,13 @@ use tests::{browser, spawn_app};
 #[actix_web::test]
 async fn browser_journeys_pass_axe_and_work_by_keyboard() {
     let app = spawn_app().await;
-    let (ok, output) = browser::run("foundation.test.mjs", &app.address).await;
+    let link_key = hex::encode(backend::mail::MailContext::from_settings(&app.settings).link_key);
+    let (ok, output) = browser::run_with(
+        "foundation.test.mjs",
+        &app.address,
+        &[("LINK_KEY", &link_key)],
+    )
+    .await;
     assert!(ok, "foundation browser tests failed:\n{output}");
 
     let app = spawn_app().await;
@@ -28,14 +34,13 @@ async fn browser_journeys_pass_axe_and_work_by_keyboard() {
         .get(&format!("/api/v1/outbox/{id}"), Some(&admin))
         .await
         .json();
-    let link = detail["text_body"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find(|l| l.contains("/reset-password?token="))
-        .unwrap()
-        .trim()
-        .to_string();
+    assert_eq!(detail["template"], "reset_password");
+    let link = format!(
+        "{}{}",
+        app.address,
+        app.emailed_link("contracts@council.example", "/reset-password")
+            .await
+    );
     let (ok, output) = browser::run_with(
         "accounts.test.mjs",
         &app.address,

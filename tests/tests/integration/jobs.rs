@@ -118,8 +118,9 @@ async fn three_schedulers_over_the_same_ticks_run_each_tick_exactly_once() {
         });
         futures_util::future::join_all(rounds).await;
     }
-    let log = log.lock().unwrap();
     let minutes: Vec<_> = log
+        .lock()
+        .unwrap()
         .iter()
         .filter(|(j, _, _)| j == "every-minute")
         .map(|(_, t, _)| *t)

@@ -11,3 +11,4 @@ mod organisations;
 mod pages;
 mod procurement;
 mod procurement_pages;
+mod security;

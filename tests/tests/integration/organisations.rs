@@ -27,12 +27,36 @@ async fn org_id(app: &TestApp, token: &str) -> String {
 #[actix_web::test]
 async fn a_provider_registers_and_signs_in() {
     let app = spawn_app().await;
+    // Nothing exists, and nobody can sign in, until the emailed link is followed.
     let r = app
         .json(
             "POST",
             "/api/v1/registrations",
             None,
             &registration("rita@hillside.example", "1234567"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    app.json(
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        &json!({"email": "rita@hillside.example", "password": "a long enough password"}),
+        &[],
+    )
+    .await
+    .problem(401);
+    let link = app
+        .emailed_link("rita@hillside.example", "/register/confirm")
+        .await;
+    let token = link.split("token=").nth(1).unwrap();
+    let r = app
+        .json(
+            "POST",
+            "/api/v1/registrations/confirm",
+            None,
+            &json!({"token": token}),
             &[],
         )
         .await;
@@ -49,6 +73,20 @@ async fn a_provider_registers_and_signs_in() {
         org_id(&app, &token).await,
         body["organisation"]["id"].as_str().unwrap()
     );
+    assert_eq!(
+        app.get("/api/v1/me", Some(&token)).await.json()["email_verified"],
+        true
+    );
+    // The link works once.
+    app.json(
+        "POST",
+        "/api/v1/registrations/confirm",
+        None,
+        &json!({"token": link.split("token=").nth(1).unwrap()}),
+        &[],
+    )
+    .await
+    .problem(400);
 }
 
 #[actix_web::test]
@@ -72,7 +110,8 @@ async fn registration_refuses_bad_and_duplicate_details_and_changes_nothing() {
     for f in ["companies_house_number", "postcode", "email", "password"] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
-    // The same Companies House number as a demo provider, and an email already taken.
+    // The same Companies House number as a demo provider: that register is public, so it
+    // is said.
     let dup = app
         .json(
             "POST",
@@ -83,19 +122,9 @@ async fn registration_refuses_bad_and_duplicate_details_and_changes_nothing() {
         )
         .await;
     assert_eq!(
-        dup.problem(409)["errors"][0]["field"],
+        dup.problem(422)["errors"][0]["field"],
         "companies_house_number"
     );
-    let dup = app
-        .json(
-            "POST",
-            "/api/v1/registrations",
-            None,
-            &registration("BIDS@brightcare.example", "11111111"),
-            &[],
-        )
-        .await;
-    assert_eq!(dup.problem(409)["errors"][0]["field"], "email");
     assert_eq!(
         app.get("/api/v1/organisations", Some(&admin)).await.json()["total"],
         before
@@ -105,23 +134,28 @@ async fn registration_refuses_bad_and_duplicate_details_and_changes_nothing() {
 #[actix_web::test]
 async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_body() {
     let app = spawn_app().await;
-    let key = [("Idempotency-Key", "reg-0001")];
+    let admin = app.token("admin@council.example").await;
+    let organisation = |name: &str, number: &str| {
+        json!({"kind": "provider", "legal_name": name, "companies_house_number": number,
+               "address_line1": "3 Mill Lane", "town": "Evesham", "postcode": "WR11 4AA"})
+    };
+    let key = [("Idempotency-Key", "org-0001")];
     let first = app
         .json(
             "POST",
-            "/api/v1/registrations",
-            None,
-            &registration("a@hillside.example", "22222222"),
+            "/api/v1/organisations",
+            Some(&admin),
+            &organisation("Hillside Home Care Ltd", "22222222"),
             &key,
         )
         .await;
-    assert_eq!(first.status, 201);
+    assert_eq!(first.status, 201, "{}", first.text());
     let again = app
         .json(
             "POST",
-            "/api/v1/registrations",
-            None,
-            &registration("a@hillside.example", "22222222"),
+            "/api/v1/organisations",
+            Some(&admin),
+            &organisation("Hillside Home Care Ltd", "22222222"),
             &key,
         )
         .await;
@@ -131,14 +165,13 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_bod
     let other = app
         .json(
             "POST",
-            "/api/v1/registrations",
-            None,
-            &registration("b@hillside.example", "33333333"),
+            "/api/v1/organisations",
+            Some(&admin),
+            &organisation("Hillside Two Ltd", "33333333"),
             &key,
         )
         .await;
     other.problem(422);
-    let admin = app.token("admin@council.example").await;
     let found = app
         .get("/api/v1/organisations?q=Hillside", Some(&admin))
         .await
@@ -146,9 +179,9 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_bod
     assert_eq!(found["total"], 1, "only one organisation was created");
     app.json(
         "POST",
-        "/api/v1/registrations",
-        None,
-        &registration("c@hillside.example", "44444444"),
+        "/api/v1/organisations",
+        Some(&admin),
+        &organisation("Hillside Three Ltd", "44444444"),
         &[("Idempotency-Key", "")],
     )
     .await

@@ -256,7 +256,16 @@ async fn a_provider_registers_by_page_and_edits_its_profile() {
     fields.pop();
     fields.push(("password", "oak trees grow slowly"));
     let r = b.post("/register", &fields, true).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Check your email"));
+    let link = app
+        .emailed_link("dee@oaktree.example", "/register/confirm")
+        .await;
+    assert_eq!(b.get(&link).await.status, 200);
+    let token = link.split("token=").nth(1).unwrap();
+    let r = b.post("/register/confirm", &[("token", token)], true).await;
     assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location").as_deref(), Some("/login?registered=1"));
     b.sign_in_with("dee@oaktree.example", "oak trees grow slowly")
         .await;
     let profile = b.get("/organisation").await.text();

@@ -73,15 +73,29 @@ async fn bid(browser: &mut Browser<'_>, id: &str, safeguarding: &str, price: &st
         .await;
     assert_eq!(autosave.status, 204);
     page(browser, &to, "draft in progress").await;
+    // Uploading a file, as the page asks, is a button of the same form: what was typed
+    // alongside is saved with it, never lost.
     let uploaded = browser
-        .post_file(
-            &format!("/bids/{sid}/files"),
-            &[("question_id", "Q4")],
+        .post_multipart(
+            &to,
+            &[
+                ("Q1", "yes"),
+                ("Q2", "typed just before uploading"),
+                ("Q3", price),
+                ("action", "upload:Q4"),
+            ],
+            "file:Q4",
             "insurance.pdf",
             PDF,
         )
         .await;
-    assert!(location(&uploaded).contains("done=uploaded"));
+    assert!(
+        location(&uploaded).contains("done=uploaded"),
+        "{}",
+        uploaded.text()
+    );
+    let after = page(browser, &to, "typed just before uploading").await;
+    assert!(after.contains("insurance.pdf"));
     let submitted = browser
         .post(
             &to,
