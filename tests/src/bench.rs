@@ -14,6 +14,16 @@ pub struct BenchDatabase {
 impl BenchDatabase {
     /// Creates, migrates and seeds a database called `bench_<random>`.
     pub async fn create() -> anyhow::Result<Self> {
+        let db = Self::create_empty().await?;
+        backend::db::migrate(&db.url).await?;
+        let mut conn = AsyncPgConnection::establish(&db.url).await?;
+        backend::seed::demo(&mut conn).await?;
+        Ok(db)
+    }
+
+    /// Creates an empty database called `bench_<random>` (for a server binary to migrate
+    /// and seed itself).
+    pub async fn create_empty() -> anyhow::Result<Self> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let (server_url, cluster) =
             match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
@@ -33,9 +43,6 @@ impl BenchDatabase {
         diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut admin)
             .await?;
-        backend::db::migrate(&url).await?;
-        let mut conn = AsyncPgConnection::establish(&url).await?;
-        backend::seed::demo(&mut conn).await?;
         Ok(Self {
             server_url,
             url,
@@ -67,6 +74,8 @@ pub struct BenchApp {
     /// Server workers (one per core).
     pub workers: usize,
     pub pool_size: usize,
+    /// Dropping it stops the audit sealer running beside the server.
+    pub stop_sealing: tokio::sync::watch::Sender<bool>,
 }
 
 /// Serves the app on `database_url` with one worker per core and a pool of four
@@ -85,6 +94,13 @@ pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
         workers,
     )?;
     let handle = app.handle();
+    // Every instance seals the audit log as it goes; its work counts in the figures.
+    let (stop_sealing, shutdown) = tokio::sync::watch::channel(false);
+    actix_web::rt::spawn(backend::audit::jobs::run_sealer(
+        pool.clone(),
+        backend::audit::AuditKey::from_settings(&settings),
+        shutdown,
+    ));
     actix_web::rt::spawn(app.run());
     Ok(BenchApp {
         address,
@@ -93,6 +109,7 @@ pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
         handle,
         workers,
         pool_size,
+        stop_sealing,
     })
 }
 
@@ -145,4 +162,36 @@ pub fn pgbench_tps(extra: &[&str], clients: usize, seconds: u64, url: &str) -> a
         .and_then(|l| l.split_whitespace().nth(2))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {output}"))
+}
+
+/// CPU seconds (user + system) used so far by this process and by every PostgreSQL
+/// process on the machine: taken before and after a phase, they show where its time went.
+pub fn cpu_seconds() -> (f64, f64) {
+    let ticks = 100.0; // USER_HZ on Linux
+    let of = |stat: &str| -> Option<f64> {
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: f64 = fields.get(11)?.parse().ok()?;
+        let stime: f64 = fields.get(12)?.parse().ok()?;
+        Some((utime + stime) / ticks)
+    };
+    let me = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| of(&s))
+        .unwrap_or(0.0);
+    let mut postgres = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let is_postgres =
+            std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres");
+        if is_postgres
+            && let Some(t) = std::fs::read_to_string(path.join("stat"))
+                .ok()
+                .and_then(|s| of(&s))
+        {
+            postgres += t;
+        }
+    }
+    (me, postgres)
 }

@@ -392,8 +392,16 @@ async fn run(
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
+    let (app_cpu, pg_cpu) = tests::bench::cpu_seconds();
     let submit_latencies = submit_all(address, &tokens, &sids).await?;
     let submit_seconds = started.elapsed().as_secs_f64();
+    let (app_cpu_after, pg_cpu_after) = tests::bench::cpu_seconds();
+    println!(
+        "cpu     during the submissions: this process (server, sealer and client) {:.2}s, PostgreSQL {:.2}s, of {:.2}s on {cores} cores",
+        app_cpu_after - app_cpu,
+        pg_cpu_after - pg_cpu,
+        submit_seconds * cores as f64
+    );
     println!(
         "app     POST /api/v1/submissions/{{id}}/submit       clients={CLIENTS} bids={providers} in {submit_seconds:.2}s: {:.0} submissions/s p50={:.1}ms p95={:.1}ms p99={:.1}ms (server workers={cores}, pool={pool_size})",
         providers as f64 / submit_seconds,
