@@ -2,8 +2,8 @@
 //! are for operators.
 
 use anyhow::{Context, bail};
+use backend::auth::Role;
 use backend::config::Settings;
-use backend::organisations::model::Role;
 use backend::startup::{Application, Database, prepare};
 use clap::{Parser, Subcommand};
 use std::net::TcpListener;
@@ -181,7 +181,7 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
         }
         Command::Jobs { command } => {
             let pool = prepare(&settings, &database.url).await?;
-            let state = backend::http::AppState::new(settings, pool);
+            let state = backend::app::state(settings, pool);
             jobs_command(command, &state).await?;
         }
         Command::Migrate => {
@@ -259,7 +259,10 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
     Ok(())
 }
 
-async fn jobs_command(command: JobsCommand, state: &backend::http::AppState) -> anyhow::Result<()> {
+async fn jobs_command(
+    command: JobsCommand,
+    state: &backend::state::AppState,
+) -> anyhow::Result<()> {
     match command {
         JobsCommand::List => {
             let london = |t: chrono::DateTime<chrono::Utc>| {

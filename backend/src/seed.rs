@@ -4,24 +4,14 @@
 
 use crate::audit::{self, Actor};
 use crate::auth::password;
+use crate::auth::{OrganisationKind, Role};
 use crate::db::schema::{cqc_locations, districts, organisation_districts, organisations, users};
-use crate::organisations::model::{CqcRating, NewOrganisation, OrganisationKind, Role};
+use crate::organisations::model::{CqcRating, NewOrganisation};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-/// Every demo account's password (demo mode only).
-pub const DEMO_PASSWORD: &str = "correct-horse-demo";
-
-/// The demo accounts, as listed on the sign-in page in demo mode.
-pub const DEMO_EMAILS: [&str; 6] = [
-    "admin@council.example",
-    "commissioner@council.example",
-    "evaluator@council.example",
-    "contracts@council.example",
-    "bids@brightcare.example",
-    "bids@meadowhomes.example",
-];
+pub use crate::accounts::demo::{DEMO_EMAILS, DEMO_PASSWORD};
 
 const DISTRICTS: [&str; 6] = [
     "Bredon Vale",

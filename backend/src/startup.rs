@@ -1,9 +1,10 @@
 //! Building and running the application: the database (configured or embedded), migrations,
 //! the HTTP server on a bound listener (port 0 in tests) and graceful shutdown.
 
+use crate::app::{middleware, routes};
 use crate::config::Settings;
 use crate::db::{self, DbPool, embedded::EmbeddedPostgres};
-use crate::http::{AppState, routes};
+use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
@@ -89,16 +90,18 @@ impl Application {
             .database_url
             .clone()
             .filter(|_| settings.auth_cache);
-        let state = web::Data::new(AppState::new(settings, pool));
+        let state = web::Data::new(crate::app::state(settings, pool));
+        let gate = web::Data::from(state.gate.clone());
         if let Some(url) = database_url {
-            tokio::spawn(state.auth_cache.clone().listen(url));
+            tokio::spawn(state.gate.cache.clone().listen(url));
         }
         let shared = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
-                .wrap(from_fn(routes::request_context))
-                .wrap(from_fn(routes::security_headers))
+                .app_data(gate.clone())
+                .wrap(from_fn(middleware::request_context))
+                .wrap(from_fn(middleware::security_headers))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

@@ -84,13 +84,18 @@ impl<C> Default for Registry<C> {
 impl<C> Registry<C> {
     /// Adds a job; names must be unique.
     pub fn with(mut self, job: Job<C>) -> Self {
+        self.add(job);
+        self
+    }
+
+    /// Adds a job in place; names must be unique.
+    pub fn add(&mut self, job: Job<C>) {
         assert!(
             self.find(job.name).is_none(),
             "job {} registered twice",
             job.name
         );
         self.jobs.push(job);
-        self
     }
 
     /// A job by name.

@@ -96,7 +96,7 @@ pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
     let handle = app.handle();
     // Every instance seals the audit log as it goes; its work counts in the figures.
     let (stop_sealing, shutdown) = tokio::sync::watch::channel(false);
-    actix_web::rt::spawn(backend::audit::jobs::run_sealer(
+    actix_web::rt::spawn(backend::audit::sealer::run_sealer(
         pool.clone(),
         backend::audit::AuditKey::from_settings(&settings),
         shutdown,

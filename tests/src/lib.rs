@@ -278,7 +278,7 @@ fn serve_with(
     let pool = backend::db::build_pool(&database_url, 4).unwrap();
     let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
     let handle = app.handle();
-    let auth_cache = app.state().auth_cache.clone();
+    let auth_cache = app.state().gate.cache.clone();
     actix_web::rt::spawn(app.run());
     TestApp {
         address,

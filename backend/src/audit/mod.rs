@@ -1,13 +1,11 @@
 //! The append-only audit log. Every state change writes a row in the same transaction:
 //! who, what, which record, when. Writing is a plain insert; the [`seal`]er later chains
-//! committed rows with SHA-256 in Rust, signs the chain's head, and checkpoints it daily for
-//! the administrators to keep ([`jobs`]); [`verify`] checks all of it (docs/decisions/0011).
+//! committed rows with SHA-256 in Rust, signs the chain's head, and records checkpoints (the daily one
+//! is emailed to administrators by `admin`); [`verify`] checks all of it (docs/decisions/0011).
 
-pub mod api;
 pub mod chain;
-pub mod jobs;
-pub mod pages;
 pub mod seal;
+pub mod sealer;
 pub mod verify;
 
 pub use chain::{Anchor, AuditKey};

@@ -3,9 +3,9 @@
 //! user when their account changes.
 
 use crate::audit::{self, Actor};
+use crate::auth::User;
 use crate::db::schema::{account_tokens, users};
 use crate::mail::{self, Email, MailContext};
-use crate::organisations::model::User;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -173,7 +173,7 @@ pub async fn request_password_reset(
     let email = email.trim().to_string();
     let context = context.clone();
     conn.transaction::<_, AccountError, _>(async move |tx| {
-        let user = crate::organisations::queries::find_user_by_email(tx, &email).await?;
+        let user = crate::auth::find_user_by_email(tx, &email).await?;
         let Some(user) = user.filter(|u| u.active) else { return Ok(()) };
         // At most three live reset links at a time: enough for a lost email, not for a flood.
         let live: i64 = account_tokens::table
@@ -235,7 +235,7 @@ pub async fn reset_password(
             .await?
             .ok_or(AccountError::InvalidLink)?;
         let mut errors = Vec::new();
-        crate::organisations::rules::password("password", &password, &user.email, &mut errors);
+        crate::auth::password_rules::password("password", &password, &user.email, &mut errors);
         if errors.is_empty() && password != confirm {
             errors.push(crate::http::problem::FieldError::new(
                 "confirm",

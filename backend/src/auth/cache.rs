@@ -129,7 +129,7 @@ impl AuthCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::organisations::model::Role;
+    use crate::auth::Role;
 
     fn user(token: Uuid) -> AuthUser {
         AuthUser {

@@ -111,25 +111,25 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<actix_web::web::Data<crate::http::AppState>>() else {
+        let Ok(gate) = super::extract::gate(req) else {
             return ready(Err(actix_web::error::ErrorInternalServerError(
-                "AppState missing",
+                "the auth gate is not registered",
             )));
         };
-        // Secure when the service is published over HTTPS (not from request headers, which
-        // a client can set).
-        let secure = state.settings.public_url.starts_with("https://");
+        // Secure when the service is published over HTTPS (from the settings, not from
+        // request headers, which a client can set).
+        let secure = gate.secure;
         let existing = req
             .cookie(if secure { SECURE_COOKIE } else { COOKIE })
             .map(|c| c.value().to_string())
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
-        let session = super::extract::session_id(req, state);
+        let session = super::extract::session_id(req, gate);
         let (cookie, is_new) = match existing {
             Some(value) => (value, false),
             None => (new_value(), true),
         };
         ready(Ok(CsrfToken {
-            form: form_value(&state.csrf_key, &cookie, session.as_deref()),
+            form: form_value(&gate.csrf_key, &cookie, session.as_deref()),
             cookie,
             is_new,
             secure,

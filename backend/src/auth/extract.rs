@@ -1,13 +1,12 @@
-//! Extractors that say who is asking. `ApiUser` reads a Bearer access token (API only);
-//! `PageUser` and `MaybePageUser` read the session cookie (pages only). Each loads the user
-//! from the database so revocation and deactivation take effect at once. Any failure is a
-//! plain 401 (API) or a redirect to sign in (pages), never a hint at which check failed.
+//! Who is asking. `ApiUser` reads a Bearer access token (API only); the pages' extractors
+//! (`web::PageUser`, `web::MaybePageUser`) read the session cookie through
+//! [`session_user`]. Each loads the user (through the per-instance cache) so revocation and
+//! deactivation take effect at once. Any failure is a plain 401, never a hint at which
+//! check failed. They find what they need in the [`Gate`] registered as app data.
 
 use super::token::TokenType;
-use super::{AuthUser, load_user};
-use crate::http::AppState;
+use super::{AuthUser, Gate, load_user};
 use crate::http::problem::Problem;
-use crate::web::PageError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
@@ -18,11 +17,12 @@ pub const SESSION_COOKIE: &str = "session";
 /// A user signed in with an API access token.
 pub struct ApiUser(pub AuthUser);
 
-/// A user signed in with a browser session.
-pub struct PageUser(pub AuthUser);
-
-/// A browser session if there is one (public pages).
-pub struct MaybePageUser(pub Option<AuthUser>);
+/// The gate registered with the application.
+pub fn gate(req: &HttpRequest) -> Result<&Gate, Problem> {
+    req.app_data::<web::Data<Gate>>()
+        .map(|g| g.get_ref())
+        .ok_or_else(|| Problem::internal("the auth gate is not registered"))
+}
 
 async fn authenticate(
     req: &HttpRequest,
@@ -30,20 +30,18 @@ async fn authenticate(
     typ: TokenType,
 ) -> Result<Option<AuthUser>, Problem> {
     let Some(token) = token else { return Ok(None) };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| Problem::internal("AppState missing"))?;
-    let Some(claims) = state.tokens.verify(&token, typ) else {
+    let gate = gate(req)?;
+    let Some(claims) = gate.tokens.verify(&token, typ) else {
         return Ok(None);
     };
-    if let Some(user) = state.auth_cache.get(claims.jti) {
+    if let Some(user) = gate.cache.get(claims.jti) {
         return Ok(Some(user));
     }
-    let generation = state.auth_cache.generation();
-    let mut conn = state.db().await?;
+    let generation = gate.cache.generation();
+    let mut conn = gate.pool.get().await.map_err(Problem::from)?;
     let user = load_user(&mut conn, &claims).await?;
     if let Some(user) = &user {
-        state.auth_cache.put(user, generation);
+        gate.cache.put(user, generation);
     }
     Ok(user)
 }
@@ -60,12 +58,16 @@ fn session(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
 }
 
+/// The user of the request's browser session, if it has a valid one.
+pub async fn session_user(req: &HttpRequest) -> Result<Option<AuthUser>, Problem> {
+    authenticate(req, session(req), TokenType::Session).await
+}
+
 /// The id of the request's browser session, if its cookie carries a validly signed
 /// session token (revocation is not checked: this only binds CSRF tokens to a session).
-pub fn session_id(req: &HttpRequest, state: &AppState) -> Option<String> {
+pub fn session_id(req: &HttpRequest, gate: &Gate) -> Option<String> {
     let token = session(req)?;
-    state
-        .tokens
+    gate.tokens
         .verify(&token, TokenType::Session)
         .map(|claims| claims.jti.to_string())
 }
@@ -89,49 +91,5 @@ impl FromRequest for ApiUser {
                 )),
             }
         })
-    }
-}
-
-impl FromRequest for PageUser {
-    type Error = PageError;
-    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match authenticate(&req, session(&req), TokenType::Session).await {
-                Ok(Some(user)) => Ok(PageUser(user)),
-                Ok(None) => Err(PageError::SignIn {
-                    next: req
-                        .uri()
-                        .path_and_query()
-                        .map(|p| p.as_str().to_string())
-                        .unwrap_or_default(),
-                }),
-                Err(p) => Err(p.into()),
-            }
-        })
-    }
-}
-
-impl FromRequest for MaybePageUser {
-    type Error = PageError;
-    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            authenticate(&req, session(&req), TokenType::Session)
-                .await
-                .map(MaybePageUser)
-                .map_err(Into::into)
-        })
-    }
-}
-
-impl PageUser {
-    /// Refuses with a 403 page unless the user has one of `roles`.
-    pub fn require(&self, roles: &[crate::organisations::model::Role]) -> Result<(), PageError> {
-        self.0.require(roles).map_err(|_| PageError::Forbidden)
     }
 }

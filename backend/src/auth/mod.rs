@@ -2,11 +2,10 @@
 //! cookies for the browser, CSRF protection for forms, and the role checks handlers use.
 
 pub mod account;
-pub mod api;
 pub mod cache;
 pub mod csrf;
 pub mod extract;
-pub mod pages;
+pub mod model;
 pub mod password;
 pub mod password_rules;
 pub mod throttle;
@@ -15,13 +14,38 @@ pub mod token;
 use crate::audit::{self, Actor};
 use crate::db::schema::{organisations, revoked_tokens, users};
 use crate::http::problem::Problem;
-use crate::organisations::model::{Role, User};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+pub use model::{NewUser, OrganisationKind, Role, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// What the extractors need to say who is asking, registered as app data (so they depend
+/// on nothing above `auth`).
+pub struct Gate {
+    pub tokens: token::TokenKeys,
+    pub cache: std::sync::Arc<cache::AuthCache>,
+    pub pool: crate::db::DbPool,
+    /// Signs forms' CSRF values (`csrf`).
+    pub csrf_key: Vec<u8>,
+    /// Whether the service is published over HTTPS (secure cookies).
+    pub secure: bool,
+}
+
+impl Gate {
+    /// The gate for these settings and pool.
+    pub fn new(settings: &crate::config::Settings, pool: crate::db::DbPool) -> Self {
+        Self {
+            tokens: token::TokenKeys::new(&settings.tokens),
+            cache: std::sync::Arc::new(cache::AuthCache::default()),
+            pool,
+            csrf_key: csrf::key(settings),
+            secure: settings.public_url.starts_with("https://"),
+        }
+    }
+}
 
 /// The signed-in user, loaded afresh on each request so that deactivation and revocation
 /// take effect at once.
@@ -113,6 +137,23 @@ pub async fn load_user(
     ))
 }
 
+/// A user by email address, compared case-insensitively (as the unique index does).
+pub async fn find_user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email.trim())
+                .sql(")"),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Why a sign-in failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -173,11 +214,11 @@ pub async fn authenticate(
     client: Option<std::net::IpAddr>,
 ) -> Result<User, LoginError> {
     let email = email.trim();
-    if password.len() > crate::organisations::rules::MAX_PASSWORD_LENGTH * 4 {
+    if password.len() > password_rules::MAX_PASSWORD_LENGTH * 4 {
         return Err(LoginError::Invalid);
     }
     let reservation = throttle::reserve(conn, email, client).await?;
-    let user = crate::organisations::queries::find_user_by_email(conn, email).await?;
+    let user = crate::auth::find_user_by_email(conn, email).await?;
     if let throttle::Reservation::Locked {
         retry_after_seconds,
         first,

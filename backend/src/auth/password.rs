@@ -6,6 +6,7 @@
 //! queued without limit. Without the ration, a burst of sign-in attempts grew the server by
 //! gigabytes (issue 9); `docs/performance.md` has the figures.
 
+use crate::http::problem::{Busy, Problem};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -20,10 +21,28 @@ pub const WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
     /// Every hashing slot stayed busy for [`WAIT`]: the caller should answer 503.
-    #[error("the service is busy checking passwords; try again in a moment")]
-    Busy,
+    #[error("{0}")]
+    Busy(#[source] Busy),
     #[error("hashing a password: {0}")]
     Failed(String),
+}
+
+impl HashError {
+    fn busy() -> Self {
+        HashError::Busy(Busy {
+            detail: "Too many people are signing in at once. Try again in a moment.",
+            retry_after_seconds: 1,
+        })
+    }
+}
+
+impl From<HashError> for Problem {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy(busy) => busy.into(),
+            other => Problem::internal(other),
+        }
+    }
 }
 
 /// One permit per core: hashing is CPU-bound, so more at once only adds memory.
@@ -45,8 +64,8 @@ async fn rationed<T: Send + 'static>(
 ) -> Result<T, HashError> {
     let permit = tokio::time::timeout(wait, slots().acquire())
         .await
-        .map_err(|_| HashError::Busy)?
-        .map_err(|_| HashError::Busy)?;
+        .map_err(|_| HashError::busy())?
+        .map_err(|_| HashError::busy())?;
     let result = tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| HashError::Failed(e.to_string()));
@@ -161,7 +180,10 @@ mod tests {
         let held = slots.acquire_many(all).await.unwrap();
         let wait = std::time::Duration::from_millis(20);
         let result = super::verify_within(wait, "x", None).await;
-        assert!(matches!(result, Err(super::HashError::Busy)), "{result:?}");
+        assert!(
+            matches!(result, Err(super::HashError::Busy(_))),
+            "{result:?}"
+        );
         drop(held);
         assert!(!super::verify_within(wait * 100, "x", None).await.unwrap());
     }

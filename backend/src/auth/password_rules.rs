@@ -9,8 +9,38 @@
 //! ("passwordpassword", "abcabcabcabc"), or a run up or down the alphabet, the digits or a
 //! keyboard row ("123456789012", "qwertyuiopas").
 
+use crate::http::problem::FieldError;
 use std::collections::HashSet;
 use std::sync::OnceLock;
+
+/// The shortest password we accept. Length beats composition rules (NCSC guidance).
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+/// The longest, so that hashing cannot be used to exhaust the server.
+pub const MAX_PASSWORD_LENGTH: usize = 128;
+
+/// A new password: long enough, not too long, not the email address, and not easy to
+/// guess (`auth::password_rules`).
+pub fn password(field: &str, value: &str, email: &str, errors: &mut Vec<FieldError>) {
+    let length = value.chars().count();
+    if length < MIN_PASSWORD_LENGTH {
+        errors.push(FieldError::new(
+            field,
+            format!("Password must be {MIN_PASSWORD_LENGTH} characters or more"),
+        ));
+    } else if length > MAX_PASSWORD_LENGTH {
+        errors.push(FieldError::new(
+            field,
+            format!("Password must be {MAX_PASSWORD_LENGTH} characters or fewer"),
+        ));
+    } else if value.eq_ignore_ascii_case(email) {
+        errors.push(FieldError::new(
+            field,
+            "Password must not be your email address",
+        ));
+    } else if let Some(message) = weakness(value, email) {
+        errors.push(FieldError::new(field, message));
+    }
+}
 
 fn common() -> &'static HashSet<&'static str> {
     static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();

@@ -3,8 +3,8 @@
 //! HttpOnly cookie). Each is checked for signature, algorithm, `exp`, `iss`, `aud` and type;
 //! revocation and deactivation are checked against the database by the extractor.
 
+use crate::auth::Role;
 use crate::config::TokenSettings;
-use crate::organisations::model::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

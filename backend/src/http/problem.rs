@@ -206,23 +206,29 @@ impl Problem {
     }
 }
 
-impl From<crate::auth::password::HashError> for Problem {
-    fn from(error: crate::auth::password::HashError) -> Self {
-        match error {
-            crate::auth::password::HashError::Busy => Problem::busy(
-                "Too many people are signing in at once. Try again in a moment.",
-                1,
-            ),
-            other => Problem::internal(other),
-        }
+/// A refusal because the service is momentarily overloaded, worth retrying after a pause:
+/// answered 503 with `Retry-After`. Found anywhere in an error's chain (so a context's error
+/// that wraps it still answers 503, not 500).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{detail}")]
+pub struct Busy {
+    /// Written for the person who will retry.
+    pub detail: &'static str,
+    pub retry_after_seconds: u64,
+}
+
+impl From<Busy> for Problem {
+    fn from(busy: Busy) -> Self {
+        Problem::busy(busy.detail, busy.retry_after_seconds)
     }
 }
 
 impl From<anyhow::Error> for Problem {
     fn from(error: anyhow::Error) -> Self {
-        // A busy password hasher may reach here through any context's error chain.
-        if let Some(crate::auth::password::HashError::Busy) = error.downcast_ref() {
-            return crate::auth::password::HashError::Busy.into();
+        // A busy password hasher (or any other `Busy`) may reach here through any
+        // context's error chain.
+        if let Some(busy) = error.chain().find_map(|e| e.downcast_ref::<Busy>()) {
+            return busy.clone().into();
         }
         Problem::internal(format!("{error:#}"))
     }

@@ -5,8 +5,6 @@
 //! delivers rows afterwards. Every email says why the reader got it; optional ones say how
 //! to stop them and carry `List-Unsubscribe` headers.
 
-pub mod api;
-pub mod pages;
 pub mod sender;
 pub mod unsubscribe;
 
@@ -21,7 +19,7 @@ use std::sync::OnceLock;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::web::assets;
+use crate::assets;
 
 crate::pg_enum! {
     /// Where a message is on its way out.
@@ -264,7 +262,7 @@ pub fn render(context: &MailContext, email: &Email) -> anyhow::Result<Rendered> 
         serde_json::Value::Object(map) => map.clone(),
         _ => serde_json::Map::new(),
     };
-    data.insert("service_name".into(), crate::web::SERVICE_NAME.into());
+    data.insert("service_name".into(), crate::assets::SERVICE_NAME.into());
     data.insert("public_url".into(), context.public_url.clone().into());
     data.insert("recipient_name".into(), email.to_name.clone().into());
     data.insert("reason".into(), email.reason.clone().into());

@@ -1,16 +1,18 @@
 //! JSON API for registration, users, organisations and districts.
 
+use super::invitations::RecoveryHolds;
 use super::invitations::{AcceptInput, InvitationInput, InvitationView};
-use super::model::{District, Organisation, OrganisationKind, OrganisationView, Role, UserView};
+use super::model::{District, Organisation, OrganisationView, UserView};
 use super::queries::{OrganisationFilter, UserFilter};
 use super::rules::OrganisationInput;
 use super::{NewUserInput, RegistrationInput, UserChanges};
 use crate::auth::extract::ApiUser;
-use crate::http::AppState;
+use crate::auth::{OrganisationKind, Role};
 use crate::http::idempotency::{self, IdempotencyKey, parse_json};
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routes::resource;
+use crate::http::routing::resource;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -132,6 +134,7 @@ pub async fn confirm_registration(
     responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
+    holds: web::Data<RecoveryHolds>,
     req: HttpRequest,
     body: web::Json<AcceptInput>,
 ) -> Result<HttpResponse, Problem> {
@@ -141,7 +144,7 @@ pub async fn accept_invitation(
     let mut conn = state.db().await?;
     let user = conn
         .transaction::<_, Problem, _>(async |tx| {
-            Ok(super::invitations::accept(tx, &state.mail, &body).await?)
+            Ok(super::invitations::accept(tx, &state.mail, &holds, &body).await?)
         })
         .await?;
     Ok(HttpResponse::Created().json(user))

@@ -15,12 +15,14 @@ use super::model::*;
 use super::{OrganisationError, queries, rules};
 use crate::audit::{self, Actor};
 use crate::auth::AuthUser;
+use crate::auth::{NewUser, OrganisationKind, Role, User};
 use crate::db::schema::{invitations, organisations, users};
 use crate::http::problem::FieldError;
 use crate::mail::{self, Email, MailContext, SecretLink};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -475,12 +477,41 @@ pub async fn find_live(
     live(hash(token)).first(conn).await.optional()
 }
 
+/// Finds when something elsewhere stops holding back an organisation's account recovery:
+/// a support-recovery invitation would let a newcomer read the organisation's bids, so it
+/// waits until no bid or application of theirs is sealed. Returns the latest time held to.
+pub type RecoveryHold = for<'a> fn(
+    &'a mut AsyncPgConnection,
+    Uuid,
+) -> BoxFuture<'a, QueryResult<Option<DateTime<Utc>>>>;
+
+/// The holds on account recovery, handed in by the application (`app`), so this context
+/// names none of the contexts that seal things.
+#[derive(Clone, Default)]
+pub struct RecoveryHolds(pub Vec<RecoveryHold>);
+
+impl RecoveryHolds {
+    /// The latest time any hold lasts until, if one holds now.
+    pub async fn until(
+        &self,
+        conn: &mut AsyncPgConnection,
+        organisation: Uuid,
+    ) -> QueryResult<Option<DateTime<Utc>>> {
+        let mut latest = None;
+        for hold in &self.0 {
+            latest = latest.max(hold(conn, organisation).await?);
+        }
+        Ok(latest)
+    }
+}
+
 /// Accepts an invitation: creates the invitee's account in the organisation (the address
 /// is confirmed by the link) and tells the organisation's other users. Call inside a
 /// transaction.
 pub async fn accept(
     tx: &mut AsyncPgConnection,
     mail: &MailContext,
+    holds: &RecoveryHolds,
     input: &AcceptInput,
 ) -> Result<UserView, OrganisationError> {
     let invitation: Option<(Invitation, String)> = live(hash(&input.token))
@@ -492,9 +523,7 @@ pub async fn accept(
         return Err(OrganisationError::InvalidLink);
     };
     if invitation.kind == InvitationKind::SupportRecovery
-        && let Some(until) =
-            crate::procurement::submissions::latest_open_deadline(tx, invitation.organisation_id)
-                .await?
+        && let Some(until) = holds.until(tx, invitation.organisation_id).await?
     {
         return Err(OrganisationError::Invalid(vec![FieldError::new(
             "token",
@@ -510,7 +539,7 @@ pub async fn accept(
     if !errors.is_empty() {
         return Err(OrganisationError::Invalid(errors));
     }
-    if queries::find_user_by_email(tx, &invitation.email)
+    if crate::auth::find_user_by_email(tx, &invitation.email)
         .await?
         .is_some()
     {

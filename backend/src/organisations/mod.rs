@@ -11,7 +11,7 @@ pub mod registration;
 pub mod rules;
 
 use crate::audit::{self, Actor};
-use crate::auth::{AuthUser, password};
+use crate::auth::{AuthUser, NewUser, OrganisationKind, Role, User, password};
 use crate::db::schema::{organisations, users};
 use crate::http::problem::{FieldError, Problem};
 use actix_web::http::StatusCode;
@@ -22,6 +22,14 @@ use rules::{OrganisationInput, ValidOrganisation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// Hands this context's routes to the application.
+pub fn register(registry: &mut crate::registry::Registry) {
+    registry
+        .api(api::configure)
+        .pages(pages::configure)
+        .pages(people_pages::configure);
+}
 
 /// What can go wrong with organisations and users.
 #[derive(Debug, thiserror::Error)]

@@ -1,19 +1,21 @@
 //! Pages: provider registration, the provider's own organisation profile, and the
 //! administrator's users and organisations.
 
-use super::model::{CqcRating, OrganisationKind, OrganisationView, Role, UserView};
+use super::model::{CqcRating, OrganisationView, UserView};
 use super::queries::{self, OrganisationFilter, UserFilter};
 use super::rules::{CqcLocationInput, OrganisationInput};
 use super::{NewUserInput, OrganisationError, RegistrationInput, UserChanges, field_errors};
 use crate::auth::AuthUser;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::{MaybePageUser, PageUser};
-use crate::http::AppState;
+use crate::auth::{OrganisationKind, Role};
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::FieldError;
-use crate::http::routes::resource;
+use crate::http::routing::resource;
+use crate::state::AppState;
+use crate::web::Pagination;
 use crate::web::forms::CsrfForm;
 use crate::web::{Layout, PageError, render, render_status, see_other};
+use crate::web::{MaybePageUser, PageUser};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
@@ -653,32 +655,6 @@ struct UserRow {
     #[serde(flatten)]
     user: UserView,
     role_label: &'static str,
-}
-
-/// Previous/next links that keep the filters.
-#[derive(Serialize)]
-pub struct Pagination {
-    previous: Option<String>,
-    next: Option<String>,
-    summary: String,
-}
-
-impl Pagination {
-    /// Links for a page of `paged`, with `query` (already encoded, without `page=`).
-    pub fn new<T>(path: &str, query: &str, paged: &Paged<T>) -> Self {
-        let link = |page: u32| format!("{path}?{query}page={page}&per_page={}", paged.per_page);
-        let first = (i64::from(paged.page) - 1) * i64::from(paged.per_page) + 1;
-        let last = first + paged.items.len() as i64 - 1;
-        Self {
-            previous: (paged.page > 1).then(|| link(paged.page - 1)),
-            next: (i64::from(paged.page) < paged.total_pages).then(|| link(paged.page + 1)),
-            summary: if paged.total == 0 {
-                String::new()
-            } else {
-                format!("Showing {first} to {last} of {}", paged.total)
-            },
-        }
-    }
 }
 
 /// GET /admin/users

@@ -4,16 +4,17 @@
 
 use super::OrganisationError;
 use super::invitations::{self, AcceptInput, InvitationInput, InvitationStatus, InvitationView};
-use super::model::{OrganisationKind, Role, UserView};
+use super::model::UserView;
 use crate::auth::AuthUser;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::{MaybePageUser, PageUser};
+use crate::auth::{OrganisationKind, Role};
 use crate::calendar::london_time;
-use crate::http::AppState;
 use crate::http::problem::{FieldError, Problem};
-use crate::http::routes::resource;
+use crate::http::routing::resource;
+use crate::state::AppState;
 use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, message_page, render_status, see_other};
+use crate::web::{MaybePageUser, PageUser};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
@@ -485,6 +486,7 @@ pub async fn accept_page(
 /// POST /invitations/accept
 pub async fn accept(
     state: web::Data<AppState>,
+    holds: web::Data<invitations::RecoveryHolds>,
     req: HttpRequest,
     form: CsrfForm<AcceptInput>,
 ) -> Result<HttpResponse, PageError> {
@@ -495,7 +497,7 @@ pub async fn accept(
     let mut conn = state.db().await?;
     let result = conn
         .transaction::<_, OrganisationError, _>(async |tx| {
-            invitations::accept(tx, &state.mail, &form).await
+            invitations::accept(tx, &state.mail, &holds, &form).await
         })
         .await;
     match result {

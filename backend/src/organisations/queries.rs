@@ -3,6 +3,7 @@
 
 use super::model::*;
 use super::rules::CqcLocationInput;
+use crate::auth::{OrganisationKind, Role, User};
 use crate::db::schema::{cqc_locations, districts, organisation_districts, organisations, users};
 use crate::http::pagination::{PageRequest, Paged, escape_like};
 use diesel::prelude::*;
@@ -72,23 +73,6 @@ pub async fn organisation_users(
         .load::<UserRow>(conn)
         .await
         .map(|rows| rows.into_iter().map(view).collect())
-}
-
-/// A user by email address, compared case-insensitively (as the unique index does).
-pub async fn find_user_by_email(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-) -> QueryResult<Option<User>> {
-    users::table
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(email.trim())
-                .sql(")"),
-        )
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()
 }
 
 /// Filters for the user list.

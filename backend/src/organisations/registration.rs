@@ -12,6 +12,7 @@ use super::model::*;
 use super::rules::{self, OrganisationInput};
 use super::{OrganisationError, RegistrationInput, check_districts, queries};
 use crate::audit::{self, Actor};
+use crate::auth::{NewUser, OrganisationKind, Role};
 use crate::db::schema::{organisations, pending_registrations, users};
 use crate::http::problem::FieldError;
 use crate::mail::{self, Email, MailContext, SecretLink};
@@ -60,7 +61,7 @@ pub async fn request(
     let password_hash = crate::auth::password::hash(&input.user.password)
         .await
         .map_err(anyhow::Error::from)?;
-    if let Some(owner) = queries::find_user_by_email(tx, &email).await? {
+    if let Some(owner) = crate::auth::find_user_by_email(tx, &email).await? {
         mail::enqueue(
             tx,
             mail,
@@ -210,7 +211,7 @@ pub async fn confirm(
         .map_err(OrganisationError::Invalid)?;
     let mut errors = Vec::new();
     check_not_registered(tx, &valid.organisation, None, &mut errors).await?;
-    if queries::find_user_by_email(tx, &email).await?.is_some() {
+    if crate::auth::find_user_by_email(tx, &email).await?.is_some() {
         errors.push(FieldError::new(
             "email",
             "This email address has an account already. Sign in, or reset your password.",

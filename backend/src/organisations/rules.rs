@@ -1,17 +1,14 @@
 //! Validation of organisation and user details. Pure functions: each returns the cleaned
 //! value or field errors written for the person filling in the form.
 
-use super::model::{CqcRating, NewOrganisation, OrganisationKind, Role};
+use super::model::{CqcRating, NewOrganisation};
+pub use crate::auth::password_rules::password;
+use crate::auth::{OrganisationKind, Role};
 use crate::http::problem::FieldError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// The shortest password we accept. Length beats composition rules (NCSC guidance).
-pub const MIN_PASSWORD_LENGTH: usize = 12;
-/// The longest, so that hashing cannot be used to exhaust the server.
-pub const MAX_PASSWORD_LENGTH: usize = 128;
 
 /// An email address, trimmed; compared case-insensitively by the database.
 pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
@@ -87,30 +84,6 @@ fn capitalise(label: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
-    }
-}
-
-/// A new password: long enough, not too long, not the email address, and not easy to
-/// guess (`auth::password_rules`).
-pub fn password(field: &str, value: &str, email: &str, errors: &mut Vec<FieldError>) {
-    let length = value.chars().count();
-    if length < MIN_PASSWORD_LENGTH {
-        errors.push(FieldError::new(
-            field,
-            format!("Password must be {MIN_PASSWORD_LENGTH} characters or more"),
-        ));
-    } else if length > MAX_PASSWORD_LENGTH {
-        errors.push(FieldError::new(
-            field,
-            format!("Password must be {MAX_PASSWORD_LENGTH} characters or fewer"),
-        ));
-    } else if value.eq_ignore_ascii_case(email) {
-        errors.push(FieldError::new(
-            field,
-            "Password must not be your email address",
-        ));
-    } else if let Some(message) = crate::auth::password_rules::weakness(value, email) {
-        errors.push(FieldError::new(field, message));
     }
 }
 

@@ -9,11 +9,11 @@ use super::model::{
 use super::submissions::{self, MyBid, Receipt};
 use super::{ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView};
 use crate::auth::extract::ApiUser;
-use crate::http::AppState;
 use crate::http::idempotency::{self, IdempotencyKey, parse_json};
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routes::resource;
+use crate::http::routing::resource;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -146,8 +146,7 @@ pub async fn create_procurement(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    user.0
-        .require(&[crate::organisations::model::Role::Commissioner])?;
+    user.0.require(&[crate::auth::Role::Commissioner])?;
     let key = IdempotencyKey::from_request(&req)?;
     let input: ProcurementInput = parse_json(&req, &body)?;
     let scope = format!("procurement:{}", user.0.id);

@@ -8,13 +8,13 @@ use super::submissions::SubmissionRow;
 use super::{Access, ProcurementRow, conflict, load, load_managed, rules};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::db::schema::{
     conflict_declarations, evaluator_scores, moderated_scores, organisations, panel_members,
     procurement_lots, procurements, score_sheets, submissions, users,
 };
 use crate::http::problem::{FieldError, Problem};
 use crate::mail::{self, Email, MailContext};
-use crate::organisations::model::Role;
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -36,6 +36,7 @@ pub mod submissions;
 
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::db::schema::{
     districts, organisations, panel_members, procurement_districts, procurement_documents,
     procurement_interests, procurement_lots, procurements, questionnaire_versions, stored_files,
@@ -44,7 +45,7 @@ use crate::db::schema::{
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::{FieldError, Problem};
 use crate::mail::{self, Email, MailContext};
-use crate::organisations::model::{Role, ServiceType};
+use crate::organisations::model::ServiceType;
 use actix_web::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -53,6 +54,26 @@ use model::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// Hands this context's routes and jobs to the application.
+pub fn register(registry: &mut crate::registry::Registry) {
+    use crate::background::Job;
+    registry
+        .api(api::configure)
+        .pages(pages::configure)
+        .job(Job::new(
+            standstill::NAME,
+            "Emails commissioners when a procurement's standstill ends, so the contract can be entered into",
+            standstill::SCHEDULE,
+            standstill::run,
+        ))
+        .job(Job::new(
+            reminders::NAME,
+            "Reminds providers, three days ahead, of tender bids they started and have not submitted",
+            reminders::SCHEDULE,
+            reminders::run,
+        ));
+}
 
 /// A procurement's row.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -11,17 +11,18 @@ use super::{
     Access, ProcurementFilter, ProcurementInput, QuestionnaireInput, QuestionnaireView, rules,
 };
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::{MaybePageUser, PageUser};
 use crate::calendar::{london_time, long_date};
-use crate::http::AppState;
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{FieldError, Problem};
-use crate::http::routes::resource;
-use crate::organisations::model::{Role, ServiceType};
-use crate::organisations::pages::Pagination;
+use crate::http::routing::resource;
+use crate::organisations::model::ServiceType;
+use crate::state::AppState;
+use crate::web::Pagination;
 use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, render_status, see_other};
+use crate::web::{MaybePageUser, PageUser};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};

@@ -3,10 +3,10 @@
 //! each reminder once; a deadline moved later is reminded again.
 
 use crate::audit::{self, Actor, Entry};
+use crate::auth::Role;
+use crate::background::JobContext;
 use crate::db::schema::{procurements, submissions, users};
 use crate::mail::{self, Email, NotificationKind};
-use crate::organisations::model::Role;
-use crate::worker::JobContext;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};

@@ -3,9 +3,9 @@
 //! repeated run sends each notice once.
 
 use crate::audit::{self, Actor, Entry};
+use crate::background::JobContext;
 use crate::db::schema::{procurements, users};
 use crate::mail::{self, Email};
-use crate::worker::JobContext;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};

@@ -7,13 +7,13 @@ use super::model::*;
 use super::{Access, ProcurementRow, conflict, load, rules};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::db::schema::{
     organisations, procurement_interests, procurement_lots, stored_files, submission_files,
     submissions,
 };
 use crate::http::problem::{FieldError, Problem};
 use crate::mail::{self, Email, MailContext};
-use crate::organisations::model::Role;
 use crate::storage::{self, FileStore, StoredFile};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -784,6 +784,14 @@ pub async fn file(
         .first(conn)
         .await
         .map_err(Into::into)
+}
+
+/// [`latest_open_deadline`] as an account-recovery hold (`organisations::invitations`).
+pub fn recovery_hold(
+    conn: &mut AsyncPgConnection,
+    organisation: Uuid,
+) -> futures_util::future::BoxFuture<'_, QueryResult<Option<DateTime<Utc>>>> {
+    Box::pin(latest_open_deadline(conn, organisation))
 }
 
 /// The latest deadline among the organisation's bids (drafts or submitted) that are still

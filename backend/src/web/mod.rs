@@ -2,26 +2,24 @@
 //! `frontend/templates`), the shared layout, navigation per role, HTML error pages and the
 //! static assets (GOV.UK Frontend styles built into `frontend/static`).
 
+pub mod extract;
 pub mod forms;
 pub mod multipart;
-pub mod pages;
+pub mod pagination;
+
+pub use extract::{MaybePageUser, PageUser};
+pub use pagination::Pagination;
 
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::organisations::model::Role;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::sync::OnceLock;
 
-/// The files `build.rs` embeds: page templates, static files and email templates.
-pub(crate) mod assets {
-    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
-}
-
-/// The service's name as shown in the header and titles.
-pub const SERVICE_NAME: &str = "Care commissioning";
+use crate::assets::{self, SERVICE_NAME};
 
 /// The template registry, built once from the embedded templates. Templates are immutable
 /// data compiled into the binary, so a process-wide registry is safe.
@@ -57,14 +55,6 @@ handlebars::handlebars_helper!(concat_helper: |*args| args
         other => other.to_string(),
     })
     .collect::<String>());
-
-/// An embedded static file by its path under `frontend/static`.
-pub fn static_file(path: &str) -> Option<&'static [u8]> {
-    assets::STATIC_FILES
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, bytes)| *bytes)
-}
 
 /// A link in the header navigation.
 #[derive(Debug, Clone, Serialize)]

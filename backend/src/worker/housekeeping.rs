@@ -1,8 +1,8 @@
 //! Nightly housekeeping: removes what has no further use. Everything is measured from the
 //! tick the run is for, never the wall clock, so a late or repeated run removes the same.
 
-use super::JobContext;
 use crate::audit::{self, Actor};
+use crate::background::JobContext;
 use chrono::Duration;
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncConnection, RunQueryDsl};

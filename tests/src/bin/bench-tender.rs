@@ -374,7 +374,7 @@ async fn run(
             keys.issue(
                 *user,
                 *org,
-                backend::organisations::model::Role::Provider,
+                backend::auth::Role::Provider,
                 backend::auth::token::TokenType::Access,
                 now_ms,
             )

@@ -70,10 +70,13 @@ async fn one(db: &mut AsyncPgConnection, sql: &str) -> i64 {
 
 /// Runs the daily checkpoint for now and returns the anchor line emailed to the admin.
 async fn checkpoint(app: &TestApp) -> String {
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     state
         .jobs
-        .run_now(backend::audit::jobs::NAME, chrono::Utc::now())
+        .run_now(
+            backend::admin::jobs::audit_checkpoint::NAME,
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     #[derive(QueryableByName)]

@@ -1,8 +1,8 @@
 //! Signing in, tokens and their every way of failing.
 
+use backend::auth::Role;
 use backend::auth::token::{TokenKeys, TokenType};
 use backend::config::{Secret, TokenSettings};
-use backend::organisations::model::Role;
 use serde_json::json;
 use tests::{PASSWORD, SIGNING_KEY, spawn_app};
 

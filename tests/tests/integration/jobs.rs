@@ -254,7 +254,7 @@ async fn jobs_run_at_behaves_as_the_tick_would() {
         .execute(&mut db)
         .await
         .unwrap();
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     let tick = at("2026-06-01T02:15:00Z"); // 03:15 in London, the schedule's own time
     let (run, outcome) = state.jobs.run_now("housekeeping", tick).await.unwrap();
     assert_eq!(outcome, Outcome::Succeeded);

@@ -1,6 +1,7 @@
 //! End-to-end tests through HTTP against real PostgreSQL. One binary (one link).
 
 mod accounts;
+mod architecture;
 mod audit;
 mod auth;
 mod browser;

@@ -1407,7 +1407,7 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
     assert!(p["detail"].as_str().unwrap().contains("standstill"), "{p}");
     // When it ends, the job emails the commissioner once; then the contract may be entered.
     sql(&app, &format!("UPDATE procurements SET standstill_ends_at = now() - interval '1 minute' WHERE id = '{id}'")).await;
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     let tick = chrono::Utc::now();
     state
         .jobs
@@ -1562,7 +1562,7 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
     .await
     .unwrap();
     let mut tokens = Vec::new();
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     let users: Vec<(uuid::Uuid, uuid::Uuid)> = {
         use backend::db::schema::users;
         use diesel::{QueryDsl, TextExpressionMethods};
@@ -1577,11 +1577,12 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
     for (user, org) in &users {
         tokens.push(
             state
+                .gate
                 .tokens
                 .issue(
                     *user,
                     *org,
-                    backend::organisations::model::Role::Provider,
+                    backend::auth::Role::Provider,
                     backend::auth::token::TokenType::Access,
                     now_ms,
                 )
@@ -1889,7 +1890,7 @@ async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
     .await;
     let bright_sid = r.json()["id"].as_str().unwrap().to_string();
     tender::bid(&app, &meadow, &id, true).await;
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     let name = backend::procurement::reminders::NAME;
     let reminders = |to: &'static str| {
         let app = &app;

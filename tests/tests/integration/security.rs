@@ -855,7 +855,7 @@ async fn removed_uploads_leave_nothing_on_disk_and_each_organisation_has_a_quota
         "removed uploads wait for housekeeping"
     );
     // The nightly housekeeping removes them all.
-    let state = backend::http::AppState::new(app.settings.clone(), app.pool.clone());
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
     let later = chrono::Utc::now() + chrono::Duration::hours(2);
     state
         .jobs

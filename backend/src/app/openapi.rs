@@ -10,11 +10,11 @@ use utoipa::{Modify, OpenApi};
     info(title = "Care commissioning API", version = "1",
         description = "Dynamic purchasing, frameworks, tenders, fee consultations and outcome-based contracts for adult social care. Errors are application/problem+json (RFC 9457). Creating POSTs accept an Idempotency-Key header. Lists take ?page= and ?per_page= (at most 100)."),
     paths(
-        crate::auth::api::issue_token,
-        crate::auth::api::revoke_token,
-        crate::auth::api::get_me,
-        crate::audit::api::verify_audit,
-        crate::audit::api::list_audit,
+        crate::accounts::api::issue_token,
+        crate::accounts::api::revoke_token,
+        crate::accounts::api::get_me,
+        crate::admin::api::audit::verify_audit,
+        crate::admin::api::audit::list_audit,
         crate::organisations::api::register_provider,
         crate::organisations::api::confirm_registration,
         crate::organisations::api::accept_invitation,
@@ -33,12 +33,12 @@ use utoipa::{Modify, OpenApi};
         crate::organisations::api::get_organisation,
         crate::organisations::api::update_organisation,
         crate::organisations::api::list_districts,
-        crate::mail::api::list_outbox,
-        crate::mail::api::get_outbox_message,
-        crate::mail::api::resend_outbox_message,
-        crate::worker::api::list_jobs,
-        crate::worker::api::list_job_runs,
-        crate::worker::api::run_job_now,
+        crate::admin::api::outbox::list_outbox,
+        crate::admin::api::outbox::get_outbox_message,
+        crate::admin::api::outbox::resend_outbox_message,
+        crate::admin::api::jobs::list_jobs,
+        crate::admin::api::jobs::list_job_runs,
+        crate::admin::api::jobs::run_job_now,
         crate::procurement::api::create_procurement,
         crate::procurement::api::update_procurement,
         crate::procurement::api::record_conflicts_assessment,
@@ -85,9 +85,9 @@ use utoipa::{Modify, OpenApi};
         crate::http::problem::Problem,
         crate::http::problem::FieldError,
         crate::auth::AuthUser,
-        crate::organisations::model::Role,
+        crate::auth::Role,
         crate::organisations::model::CqcRating,
-        crate::organisations::model::OrganisationKind,
+        crate::auth::OrganisationKind,
     )),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Tokens and the signed-in user"),
@@ -240,7 +240,7 @@ fn reference() -> Vec<TagView> {
 /// GET /api/docs: the API reference as an ordinary page (accessible, no script), built
 /// from the same OpenAPI document as `/api/v1/openapi.json`.
 pub async fn api_reference_page(
-    user: crate::auth::extract::MaybePageUser,
+    user: crate::web::MaybePageUser,
     csrf: crate::auth::csrf::CsrfToken,
 ) -> HttpResponse {
     #[derive(serde::Serialize)]
@@ -271,7 +271,7 @@ pub async fn api_docs_page() -> HttpResponse {
     }
     let page = Page {
         layout: Layout {
-            service_name: crate::web::SERVICE_NAME,
+            service_name: crate::assets::SERVICE_NAME,
         },
     };
     match crate::web::templates().render("api_docs", &page) {

@@ -1,12 +1,19 @@
 //! `GET /api/v1/audit/verify` and `GET /api/v1/audit` (administrators).
 
-use super::{AuditFilter, AuditRow, Verification};
+use crate::audit::{AuditFilter, AuditRow, Verification};
+use crate::auth::Role;
 use crate::auth::extract::ApiUser;
-use crate::http::AppState;
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::organisations::model::Role;
+use crate::http::routing::resource;
+use crate::state::AppState;
 use actix_web::web;
+
+/// Registers the audit log's API routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/audit/verify").route(web::get().to(verify_audit)))
+        .service(resource("/audit").route(web::get().to(list_audit)));
+}
 
 /// `?anchor=` on the verifier: a line from an administrators' checkpoint email.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -32,20 +39,20 @@ pub async fn verify_audit(
         .filter(|a| !a.is_empty())
     {
         None => None,
-        Some(line) => Some(super::Anchor::parse(line).ok_or_else(|| {
+        Some(line) => Some(crate::audit::Anchor::parse(line).ok_or_else(|| {
             Problem::bad_request(
                 "The anchor is not in the form audit-anchor.v1.… as emailed. Copy the whole line.",
             )
         })?),
     };
     let mut conn = state.db().await?;
-    let key = super::AuditKey::from_settings(&state.settings);
+    let key = crate::audit::AuditKey::from_settings(&state.settings);
     Ok(web::Json(
-        super::seal_and_verify(
+        crate::audit::seal_and_verify(
             &mut conn,
             &key,
             anchor.as_ref(),
-            super::seal::WAIT_FOR_PEOPLE,
+            crate::audit::seal::WAIT_FOR_PEOPLE,
         )
         .await?,
     ))
@@ -63,5 +70,7 @@ pub async fn list_audit(
 ) -> Result<web::Json<Paged<AuditRow>>, Problem> {
     user.0.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
-    Ok(web::Json(super::list(&mut conn, &filter, *page).await?))
+    Ok(web::Json(
+        crate::audit::list(&mut conn, &filter, *page).await?,
+    ))
 }

@@ -1,10 +1,10 @@
 //! Scheduled jobs in the API (administrators).
 
+use crate::auth::Role;
 use crate::auth::extract::ApiUser;
-use crate::http::AppState;
 use crate::http::problem::Problem;
-use crate::http::routes::resource;
-use crate::organisations::model::Role;
+use crate::http::routing::resource;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -65,7 +65,7 @@ pub async fn run_job_now(
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     user.0.require(&[Role::Admin])?;
-    match super::request_run(&state, &user.0, &name).await? {
+    match crate::admin::run_now::request_run(&state, &user.0, &name).await? {
         Some(id) => Ok(HttpResponse::Accepted().json(serde_json::json!({"run_id": id}))),
         None => Err(Problem::not_found("Job")),
     }

@@ -1,10 +1,10 @@
 //! The administrator's jobs page.
 
+use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::PageUser;
-use crate::http::AppState;
-use crate::http::routes::resource;
-use crate::organisations::model::Role;
+use crate::http::routing::resource;
+use crate::state::AppState;
+use crate::web::PageUser;
 use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, render, see_other};
 use actix_web::{HttpResponse, web};
@@ -141,7 +141,7 @@ pub async fn run_job(
     _form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Admin])?;
-    match super::request_run(&state, &user.0, &name).await? {
+    match crate::admin::run_now::request_run(&state, &user.0, &name).await? {
         Some(_) => Ok(see_other(&format!(
             "/admin/jobs?queued={}",
             crate::web::url_encode(&name)

@@ -1,12 +1,12 @@
 //! The outbox in the API (administrators).
 
-use super::{OutboxMessage, OutboxMessageDetail, OutboxStatus};
+use crate::auth::Role;
 use crate::auth::extract::ApiUser;
-use crate::http::AppState;
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routes::resource;
-use crate::organisations::model::Role;
+use crate::http::routing::resource;
+use crate::mail::{OutboxMessage, OutboxMessageDetail, OutboxStatus};
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -39,7 +39,7 @@ pub async fn list_outbox(
     user.0.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
     Ok(web::Json(
-        super::list(&mut conn, filter.status, filter.to.as_deref(), *page).await?,
+        crate::mail::list(&mut conn, filter.status, filter.to.as_deref(), *page).await?,
     ))
 }
 
@@ -53,7 +53,7 @@ pub async fn get_outbox_message(
 ) -> Result<web::Json<OutboxMessageDetail>, Problem> {
     user.0.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
-    super::find(&mut conn, *id)
+    crate::mail::find(&mut conn, *id)
         .await?
         .map(web::Json)
         .ok_or_else(|| Problem::not_found("Email"))
@@ -70,10 +70,10 @@ pub async fn resend_outbox_message(
     user.0.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
     let id = *id;
-    super::find(&mut conn, id)
+    crate::mail::find(&mut conn, id)
         .await?
         .ok_or_else(|| Problem::not_found("Email"))?;
-    if !super::resend(&mut conn, id).await? {
+    if !crate::mail::resend(&mut conn, id).await? {
         return Err(Problem::conflict(
             "email-sending",
             "This email is being sent right now; try again in a minute",

@@ -1,11 +1,11 @@
 //! Pages that belong to no one context: the start page, the dashboard for each role and the
 //! accessibility statement.
 
-use super::{Layout, PageError, render};
+use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::{MaybePageUser, PageUser};
-use crate::http::AppState;
-use crate::organisations::model::Role;
+use crate::state::AppState;
+use crate::web::{Layout, PageError, render};
+use crate::web::{MaybePageUser, PageUser};
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 

@@ -1,15 +1,21 @@
 //! The administrator's audit log page.
 
-use super::{AuditFilter, AuditRow};
+use crate::audit::{AuditFilter, AuditRow};
+use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::PageUser;
-use crate::http::AppState;
 use crate::http::pagination::{PageRequest, Paged};
-use crate::organisations::model::Role;
-use crate::organisations::pages::Pagination;
+use crate::http::routing::resource;
+use crate::state::AppState;
+use crate::web::PageUser;
+use crate::web::Pagination;
 use crate::web::{Layout, PageError, render, url_encode};
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+
+/// Registers the audit log page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/admin/audit").route(web::get().to(audit_page)));
+}
 
 #[derive(Serialize)]
 struct Row {
@@ -26,7 +32,7 @@ struct AuditPage {
     actor: String,
     record_type: String,
     pagination: Pagination,
-    verification: super::Verification,
+    verification: crate::audit::Verification,
     anchor: String,
     anchor_error: Option<&'static str>,
 }
@@ -41,7 +47,7 @@ pub async fn audit_page(
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
-    let rows = super::list(&mut conn, &filter, *page)
+    let rows = crate::audit::list(&mut conn, &filter, *page)
         .await?
         .map(|row| Row {
             when: row
@@ -52,14 +58,14 @@ pub async fn audit_page(
             details: row.details.to_string(),
             row,
         });
-    let key = super::AuditKey::from_settings(&state.settings);
+    let key = crate::audit::AuditKey::from_settings(&state.settings);
     let anchor_text = filter.anchor.clone().unwrap_or_default();
-    let anchor = super::Anchor::parse(&anchor_text);
-    let verification = super::seal_and_verify(
+    let anchor = crate::audit::Anchor::parse(&anchor_text);
+    let verification = crate::audit::seal_and_verify(
         &mut conn,
         &key,
         anchor.as_ref(),
-        super::seal::WAIT_FOR_PEOPLE,
+        crate::audit::seal::WAIT_FOR_PEOPLE,
     )
     .await?;
     let anchor_error = (!anchor_text.trim().is_empty() && anchor.is_none())

@@ -1,11 +1,11 @@
 //! `POST /api/v1/auth/token`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
 
-use super::AuthUser;
-use super::extract::ApiUser;
-use super::token::TokenType;
 use crate::audit::{self, Actor};
-use crate::http::AppState;
+use crate::auth::AuthUser;
+use crate::auth::extract::ApiUser;
+use crate::auth::token::TokenType;
 use crate::http::problem::{FieldError, Problem};
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,7 +38,7 @@ pub async fn issue_token(
 ) -> Result<HttpResponse, Problem> {
     state
         .rate_limits
-        .check(super::throttle::Door::SignIn, &req)?;
+        .check(crate::auth::throttle::Door::SignIn, &req)?;
     let body = body.into_inner();
     let mut errors = Vec::new();
     if body.email.trim().is_empty() {
@@ -52,8 +52,8 @@ pub async fn issue_token(
     }
     let mut conn = state.db().await?;
     let client = state.rate_limits.client(&req);
-    let user = super::authenticate(&mut conn, &body.email, &body.password, client).await?;
-    let issued = state.tokens.issue(
+    let user = crate::auth::authenticate(&mut conn, &body.email, &body.password, client).await?;
+    let issued = state.gate.tokens.issue(
         user.id,
         user.organisation_id,
         user.role,
@@ -84,7 +84,7 @@ pub async fn revoke_token(
     user: ApiUser,
 ) -> Result<HttpResponse, Problem> {
     let mut conn = state.db().await?;
-    super::revoke(&mut conn, &user.0).await?;
+    crate::auth::revoke(&mut conn, &user.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

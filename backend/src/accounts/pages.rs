@@ -1,12 +1,13 @@
 //! The sign-in page and signing out, for browsers.
 
-use super::LoginError;
-use super::csrf::CsrfToken;
-use super::extract::{MaybePageUser, PageUser, SESSION_COOKIE};
-use super::token::TokenType;
 use crate::audit::{self, Actor};
-use crate::http::AppState;
+use crate::auth::LoginError;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::extract::SESSION_COOKIE;
+use crate::auth::token::TokenType;
 use crate::http::problem::FieldError;
+use crate::state::AppState;
+use crate::web::extract::{MaybePageUser, PageUser};
 use crate::web::forms::{CsrfForm, EmptyForm};
 use crate::web::{Layout, PageError, message_page, render_status, safe_next, see_other};
 use actix_web::cookie::{Cookie, SameSite};
@@ -79,7 +80,7 @@ fn login_page_with(
     notice: Option<&'static str>,
 ) -> HttpResponse {
     let demo_accounts = if state.settings.demo_mode {
-        crate::seed::DEMO_EMAILS.to_vec()
+        super::demo::DEMO_EMAILS.to_vec()
     } else {
         Vec::new()
     };
@@ -135,7 +136,7 @@ pub async fn login(
     let CsrfForm { data: form, csrf } = form;
     state
         .rate_limits
-        .check(super::throttle::Door::SignIn, &req)?;
+        .check(crate::auth::throttle::Door::SignIn, &req)?;
     let mut errors = Vec::new();
     if form.email.trim().is_empty() {
         errors.push(FieldError::new("email", "Enter your email address"));
@@ -154,7 +155,8 @@ pub async fn login(
     }
     let mut conn = state.db().await?;
     let client = state.rate_limits.client(&req);
-    let user = match super::authenticate(&mut conn, &form.email, &form.password, client).await {
+    let user = match crate::auth::authenticate(&mut conn, &form.email, &form.password, client).await
+    {
         Ok(user) => user,
         Err(LoginError::Invalid) => {
             let errors = vec![FieldError::new(
@@ -186,7 +188,7 @@ pub async fn login(
         }
         Err(other) => return Err(crate::http::problem::Problem::from(other).into()),
     };
-    let issued = state.tokens.issue(
+    let issued = state.gate.tokens.issue(
         user.id,
         user.organisation_id,
         user.role,
@@ -210,7 +212,7 @@ pub async fn login(
         ))
         .finish();
     // A new CSRF cookie with the new session: nothing planted before sign-in carries over.
-    let csrf = CsrfToken::rotated(&state.csrf_key, &issued.claims.jti.to_string(), secure);
+    let csrf = CsrfToken::rotated(&state.gate.csrf_key, &issued.claims.jti.to_string(), secure);
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", safe_next(Some(&form.next))))
         .cookie(cookie)
@@ -225,7 +227,7 @@ pub async fn logout(
     _form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    super::revoke(&mut conn, &user.0).await?;
+    crate::auth::revoke(&mut conn, &user.0).await?;
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -270,7 +272,7 @@ pub async fn request_password_reset(
     let CsrfForm { data: form, csrf } = form;
     state
         .rate_limits
-        .check(super::throttle::Door::PasswordReset, &req)?;
+        .check(crate::auth::throttle::Door::PasswordReset, &req)?;
     let mut errors = Vec::new();
     crate::organisations::rules::email("email", &form.email, &mut errors);
     if !errors.is_empty() {
@@ -291,7 +293,7 @@ pub async fn request_password_reset(
         ));
     }
     let mut conn = state.db().await?;
-    super::account::request_password_reset(&mut conn, &state.mail, &form.email)
+    crate::auth::account::request_password_reset(&mut conn, &state.mail, &form.email)
         .await
         .map_err(account_page_error)?;
     Ok(message_page(
@@ -307,11 +309,13 @@ pub async fn request_password_reset(
     ))
 }
 
-fn account_page_error(e: super::account::AccountError) -> PageError {
+fn account_page_error(e: crate::auth::account::AccountError) -> PageError {
     match e {
-        super::account::AccountError::Database(e) => e.into(),
-        super::account::AccountError::Internal(e) => e.into(),
-        super::account::AccountError::Busy(e) => crate::http::problem::Problem::from(e).into(),
+        crate::auth::account::AccountError::Database(e) => e.into(),
+        crate::auth::account::AccountError::Internal(e) => e.into(),
+        crate::auth::account::AccountError::Busy(e) => {
+            crate::http::problem::Problem::from(e).into()
+        }
         other => PageError::Internal(other.to_string()),
     }
 }
@@ -358,7 +362,7 @@ pub async fn reset_password_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    if !super::account::reset_link_is_live(&mut conn, &query.token).await? {
+    if !crate::auth::account::reset_link_is_live(&mut conn, &query.token).await? {
         return Ok(dead_link(&csrf));
     }
     let form = ResetForm {
@@ -384,7 +388,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, PageError> {
     let CsrfForm { data: form, csrf } = form;
     let mut conn = state.db().await?;
-    match super::account::reset_password(
+    match crate::auth::account::reset_password(
         &mut conn,
         &state.mail,
         &form.token,
@@ -394,8 +398,8 @@ pub async fn reset_password(
     .await
     {
         Ok(()) => Ok(see_other("/login?reset=1")),
-        Err(super::account::AccountError::InvalidLink) => Ok(dead_link(&csrf)),
-        Err(super::account::AccountError::Invalid(errors)) => Ok(render_status(
+        Err(crate::auth::account::AccountError::InvalidLink) => Ok(dead_link(&csrf)),
+        Err(crate::auth::account::AccountError::Invalid(errors)) => Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "reset_password",
             Layout::new(
@@ -423,11 +427,11 @@ pub async fn verify_email(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    match super::account::verify_email(&mut conn, &query.token).await {
+    match crate::auth::account::verify_email(&mut conn, &query.token).await {
         Ok(verified) => {
             // A GET that changes the user: the cache, which empties itself after other
             // methods, must forget them now too.
-            state.auth_cache.clear();
+            state.gate.cache.clear();
             Ok(message_page(
                 StatusCode::OK,
                 &csrf,
@@ -444,7 +448,7 @@ pub async fn verify_email(
                 }),
             ))
         }
-        Err(super::account::AccountError::InvalidLink) => Ok(message_page(
+        Err(crate::auth::account::AccountError::InvalidLink) => Ok(message_page(
             StatusCode::BAD_REQUEST,
             &csrf,
             user.0.as_ref(),
@@ -469,8 +473,15 @@ pub async fn resend_verification(
     let mut conn = state.db().await?;
     let mail = state.mail.clone();
     conn.transaction::<_, anyhow::Error, _>(async move |tx| {
-        super::account::send_verification(tx, &mail, u.id, &u.email, &u.name, &u.organisation_name)
-            .await?;
+        crate::auth::account::send_verification(
+            tx,
+            &mail,
+            u.id,
+            &u.email,
+            &u.name,
+            &u.organisation_name,
+        )
+        .await?;
         crate::audit::record(
             tx,
             &u.actor(),

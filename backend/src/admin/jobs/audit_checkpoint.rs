@@ -1,56 +1,20 @@
-//! The audit chain's background work: sealing new rows every second, and a daily signed
-//! checkpoint emailed to every administrator, who so keeps a copy of the chain's head
-//! outside the database (an anchor that `audit verify --anchor` checks against).
+//! The daily audit checkpoint: seals the log, records a signed checkpoint and emails its
+//! anchor to every administrator, who so keeps a copy of the chain's head outside the
+//! database (an anchor that `commissioning audit verify --anchor` checks against).
 
-use super::chain::AuditKey;
-use super::seal;
-use crate::db::DbPool;
+use crate::audit::{self, AuditKey, seal};
+use crate::auth::{OrganisationKind, Role};
+use crate::background::JobContext;
 use crate::db::schema::{organisations, users};
 use crate::mail::{self, Email};
-use crate::organisations::model::{OrganisationKind, Role};
-use crate::worker::JobContext;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use jobs::Tick;
-use std::time::Duration;
 
-/// The checkpoint job's name.
+/// The job's name.
 pub const NAME: &str = "audit-checkpoint";
 /// Every day at 06:00 London time, before the working day's first email is read.
 pub const SCHEDULE: &str = "0 0 6 * * *";
-
-/// How often the sealer looks for new rows.
-pub const SEAL_EVERY: Duration = Duration::from_secs(1);
-
-/// Seals new audit rows until `shutdown` turns true. Every instance runs one; whichever
-/// gets the state row does each round.
-pub async fn run_sealer(
-    pool: DbPool,
-    key: AuditKey,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        match pool.get().await {
-            Ok(mut conn) => match seal::seal_pending(&mut conn, &key).await {
-                Ok(_) => {}
-                Err(seal::SealError::StateAltered) => {
-                    tracing::error!(
-                        "the audit sealer's state was altered outside the application: sealing has stopped; run `commissioning audit verify`"
-                    );
-                }
-                Err(e) => tracing::error!(error = %e, "sealing the audit log"),
-            },
-            Err(e) => tracing::warn!(error = %e, "sealing the audit log: no connection"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(SEAL_EVERY) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
-}
 
 /// Records a signed checkpoint for the tick and emails its anchor to every active
 /// administrator of the council, in one transaction.
@@ -92,10 +56,10 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
             )
             .await?;
         }
-        super::record(
+        audit::record(
             tx,
-            &super::Actor::system(),
-            super::Entry::new("audit.checkpointed", "audit_checkpoint", checkpoint.sealed_through)
+            &audit::Actor::system(),
+            audit::Entry::new("audit.checkpointed", "audit_checkpoint", checkpoint.sealed_through)
                 .with_details(serde_json::json!({
                     "sealed_through": checkpoint.sealed_through,
                     "head_hash": hex::encode(&checkpoint.head_hash),

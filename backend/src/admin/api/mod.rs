@@ -1,0 +1,5 @@
+//! The administrators' API: the audit log, the outbox and the jobs.
+
+pub mod audit;
+pub mod jobs;
+pub mod outbox;

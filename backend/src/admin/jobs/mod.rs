@@ -1,0 +1,3 @@
+//! The administrators' scheduled jobs.
+
+pub mod audit_checkpoint;

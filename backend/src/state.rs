@@ -1,0 +1,67 @@
+//! What every handler can reach: the pool, the settings and the long-lived services built
+//! from them once at start. Holds plumbing only; the contexts' routes and jobs are put
+//! together in `app` and `worker`.
+
+use crate::auth::Gate;
+use crate::background::{JobContext, JobRegistry, JobRunner};
+use crate::config::Settings;
+use crate::db::{DbConn, DbPool};
+use crate::http::problem::Problem;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    /// Tokens, the signed-in-user cache and the CSRF key, for the extractors.
+    pub gate: Arc<Gate>,
+    pub metrics: Arc<crate::http::metrics::Metrics>,
+    pub mail: crate::mail::MailContext,
+    pub jobs: Arc<JobRunner>,
+    /// Uploaded files (tender documents, evidence), outside any served folder.
+    pub files: crate::storage::FileStore,
+    /// Per-client-address limits on sign-in and the other doors (`auth::throttle`).
+    pub rate_limits: Arc<crate::auth::throttle::RateLimits>,
+}
+
+impl AppState {
+    /// Builds the state from settings, a pool and the platform's jobs (`worker::registry`).
+    pub fn new(settings: Settings, pool: DbPool, jobs: JobRegistry) -> Self {
+        let mail = crate::mail::MailContext::from_settings(&settings);
+        let files = crate::storage::FileStore::local(
+            &settings.data_dir.join("files"),
+            settings.security.upload_quota_bytes,
+        )
+        .expect("the files folder under DATA_DIR can be created");
+        let rate_limits = Arc::new(crate::auth::throttle::RateLimits::new(&settings));
+        let gate = Arc::new(Gate::new(&settings, pool.clone()));
+        let settings = Arc::new(settings);
+        Self {
+            rate_limits,
+            gate,
+            jobs: Arc::new(::jobs::Runner::new(
+                pool.clone(),
+                Arc::new(jobs),
+                JobContext {
+                    pool: pool.clone(),
+                    settings: settings.clone(),
+                    mail: mail.clone(),
+                    files: files.clone(),
+                },
+                Arc::new(::jobs::SystemClock),
+                crate::background::worker_name(),
+            )),
+            mail,
+            settings,
+            pool,
+            metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            files,
+        }
+    }
+
+    /// A pooled connection; 503 problem when the pool is exhausted or the database is down.
+    pub async fn db(&self) -> Result<DbConn, Problem> {
+        self.pool.get().await.map_err(Problem::from)
+    }
+}
