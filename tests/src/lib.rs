@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod s3;
 pub mod tender;
 
 use backend::config::{

@@ -12,3 +12,4 @@ mod pages;
 mod procurement;
 mod procurement_pages;
 mod security;
+mod storage;
