@@ -17,6 +17,16 @@
 //! | `RATE_LIMIT_PER_MINUTE` | registrations, password resets and invitation acceptances per client address per minute, per instance | `10` |
 //! | `TRUSTED_PROXY_HOPS` | proxies in front of the service whose `X-Forwarded-For` entries to believe (0: use the connection's address) | `0` |
 //! | `UPLOAD_QUOTA_MB` | stored uploads allowed per organisation | `1024` |
+//! | `FILES_S3_BUCKET` | keep uploaded files in this S3-compatible bucket (it must exist), which every instance shares | unset: files in `DATA_DIR/files` |
+//! | `FILES_S3_ENDPOINT` | the S3-compatible service's address (MinIO, Ceph, Garage…), reached with path-style requests | unset: AWS S3 in `FILES_S3_REGION` |
+//! | `FILES_S3_REGION` | the bucket's region | `us-east-1` |
+//! | `FILES_S3_PREFIX` | keep files under this key prefix, so deployments can share a bucket | unset: the bucket's root |
+//! | `FILES_S3_ACCESS_KEY_ID`, `FILES_S3_SECRET_ACCESS_KEY` | a key pair for the bucket (both or neither) | unset: the platform's credentials (an AWS instance, task or web-identity role) |
+//! | `FILES_S3_ALLOW_HTTP` | `true` lets `FILES_S3_ENDPOINT` be plain `http://` to a host that is not loopback | `false` (loopback may always be `http://`) |
+
+mod files;
+
+pub use files::{FileStorage, S3Credentials, S3Settings};
 
 use anyhow::{Context, bail};
 use std::path::PathBuf;
@@ -57,6 +67,8 @@ pub struct Settings {
     /// Folder for the embedded database, generated keys and mail (`.data`).
     pub data_dir: PathBuf,
     pub security: SecuritySettings,
+    /// Where uploaded files are kept.
+    pub file_storage: FileStorage,
 }
 
 /// Limits that keep one client from exhausting the service (docs/operations.md, Security).
@@ -161,6 +173,7 @@ impl Settings {
                 .context("UPLOAD_QUOTA_MB is too large")?,
         };
         Ok(Self {
+            file_storage: FileStorage::from_vars(var)?,
             security,
             auth_cache,
             demo_mode: database_url.is_none()

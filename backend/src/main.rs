@@ -154,6 +154,7 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
             let demo = settings.demo_mode;
             let public_url = settings.public_url.clone();
             let app = Application::build(settings, pool, listener)?;
+            app.state().files.check().await?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let workers = if no_jobs {
                 Vec::new()
@@ -161,6 +162,7 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
                 backend::worker::spawn(app.state(), stopped)?
             };
             println!("Care commissioning is running at {public_url} (listening on {bind})");
+            println!("Uploaded files are kept in {}", app.state().files.place());
             if demo {
                 println!(
                     "Demo accounts (password: {}):",
@@ -182,6 +184,10 @@ async fn run(command: Command, settings: Settings, database: &Database) -> anyho
         Command::Jobs { command } => {
             let pool = prepare(&settings, &database.url).await?;
             let state = backend::app::state(settings, pool);
+            if !matches!(command, JobsCommand::List) {
+                // Housekeeping sweeps the store: find out now if it cannot be reached.
+                state.files.check().await?;
+            }
             jobs_command(command, &state).await?;
         }
         Command::Migrate => {

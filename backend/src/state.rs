@@ -29,11 +29,10 @@ impl AppState {
     /// Builds the state from settings, a pool and the platform's jobs (`worker::registry`).
     pub fn new(settings: Settings, pool: DbPool, jobs: JobRegistry) -> Self {
         let mail = crate::mail::MailContext::from_settings(&settings);
-        let files = crate::storage::FileStore::local(
-            &settings.data_dir.join("files"),
-            settings.security.upload_quota_bytes,
-        )
-        .expect("the files folder under DATA_DIR can be created");
+        // The settings were checked when read; `commissioning serve` also checks the store
+        // can be reached (`FileStore::check`) before it builds this.
+        let files = crate::storage::FileStore::from_settings(&settings)
+            .unwrap_or_else(|e| panic!("uploaded files: {e:#}"));
         let rate_limits = Arc::new(crate::auth::throttle::RateLimits::new(&settings));
         let gate = Arc::new(Gate::new(&settings, pool.clone()));
         let settings = Arc::new(settings);

@@ -8,9 +8,12 @@
 
 pub mod bench;
 pub mod browser;
+pub mod s3;
 pub mod tender;
 
-use backend::config::{MailSettings, Secret, SecuritySettings, Settings, TokenSettings};
+use backend::config::{
+    FileStorage, MailSettings, Secret, SecuritySettings, Settings, TokenSettings,
+};
 use backend::db::DbPool;
 use backend::startup::Application;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -222,6 +225,8 @@ pub fn test_settings(database_url: &str, address: &str) -> Settings {
         demo_mode: true,
         auth_cache: true,
         data_dir: std::env::temp_dir().join("commissioning-test-data"),
+        // The storage tests put theirs in the S3-compatible server (`s3::test_bucket`).
+        file_storage: FileStorage::Local,
         // Tests sign in many times from one address; the rate-limit tests set their own.
         security: SecuritySettings {
             sign_in_per_minute: 100_000,
@@ -252,16 +257,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     serve_with(database_url, db_name, true, None, adjust)
 }
 
-/// Starts an app on an existing database; `public_url` defaults to its own address.
-fn serve(
-    database_url: String,
-    db_name: String,
-    owns_database: bool,
-    public_url: Option<&str>,
-) -> TestApp {
-    serve_with(database_url, db_name, owns_database, public_url, |_| {})
-}
-
+/// Starts an app on an existing database, with settings changed by `adjust`; `public_url`
+/// defaults to its own address.
 fn serve_with(
     database_url: String,
     db_name: String,
@@ -385,13 +382,16 @@ impl Reply {
 
 impl TestApp {
     /// Another instance of the app on the same database, as behind a load balancer. Its
-    /// settings (signing key, public URL) are this one's, so tokens work on both.
+    /// settings (signing key, public URL, file store) are this one's, so tokens and files
+    /// work on both.
     pub fn sibling(&self) -> TestApp {
-        serve(
+        let file_storage = self.settings.file_storage.clone();
+        serve_with(
             self.database_url.clone(),
             self.db_name.clone(),
             false,
             Some(&self.settings.public_url),
+            |s| s.file_storage = file_storage,
         )
     }
 

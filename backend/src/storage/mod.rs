@@ -1,5 +1,6 @@
 //! Uploaded files (tender documents, bidders' evidence), for every context. Bytes go to an
-//! `object_store` backend under a random key, outside any folder the web server serves;
+//! `object_store` backend (a local folder by default, or an S3-compatible bucket that
+//! several instances share, [`s3`]) under a random key, outside any folder the web server serves;
 //! the database keeps the key, a cleaned display name, the type found by reading the
 //! content ([`sniff`]), the size, a SHA-256 digest and the organisation the upload counts
 //! against. A user's file name is never used to store, find or type a file.
@@ -8,6 +9,7 @@
 //! objects left behind by a transaction that rolled back, are removed by [`sweep`] in the
 //! nightly housekeeping.
 
+mod s3;
 mod sniff;
 pub mod sweep;
 
@@ -15,10 +17,12 @@ pub use sniff::{MAX_FILE_BYTES, sniff};
 pub use sweep::sweep;
 
 use crate::auth::AuthUser;
+use crate::config::{FileStorage, Settings};
 use crate::db::schema::stored_files;
 use crate::http::problem::{FieldError, Problem};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
@@ -30,25 +34,65 @@ use uuid::Uuid;
 pub struct FileStore {
     store: Arc<dyn ObjectStore>,
     quota_bytes: i64,
+    /// Where the files are, for messages (`s3://bucket/prefix`, a folder).
+    place: String,
 }
 
 /// The prefix every upload's key starts with.
 pub const PREFIX: &str = "uploads";
 
 impl FileStore {
-    /// Files in a local folder (`DATA_DIR/files` by default). Several instances need a
-    /// shared backend (an S3-compatible store), which `object_store` also provides.
+    /// The store the settings name: `FILES_S3_BUCKET`'s bucket, or else the folder
+    /// `DATA_DIR/files`.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let quota = settings.security.upload_quota_bytes;
+        match &settings.file_storage {
+            FileStorage::Local => Self::local(&settings.data_dir.join("files"), quota),
+            FileStorage::S3(s3) => Self::s3(s3, quota),
+        }
+    }
+
+    /// Files in a local folder (`DATA_DIR/files` by default), for one instance; several
+    /// need an S3-compatible bucket ([`FileStore::s3`]) or a folder they all share.
     pub fn local(dir: &std::path::Path, quota_bytes: i64) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("creating the files folder {}: {e}", dir.display()))?;
         Ok(Self::new(
             Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?),
             quota_bytes,
-        ))
+        )
+        .with_place(dir.display().to_string()))
     }
 
     /// Any backend.
     pub fn new(store: Arc<dyn ObjectStore>, quota_bytes: i64) -> Self {
-        Self { store, quota_bytes }
+        Self {
+            place: store.to_string(),
+            store,
+            quota_bytes,
+        }
+    }
+
+    fn with_place(self, place: String) -> Self {
+        Self { place, ..self }
+    }
+
+    /// Where the files are (`s3://bucket/prefix at endpoint`, or a folder), for messages.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// Lists the uploads prefix once, so that a wrong bucket, address or key stops the
+    /// service at start with a message saying so, rather than failing the first upload.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        let prefix = StorePath::from(PREFIX);
+        match self.store.list(Some(&prefix)).next().await {
+            Some(Err(e)) => Err(anyhow::anyhow!(
+                "the uploaded files' store {} cannot be listed: {e}",
+                self.place
+            )),
+            _ => Ok(()),
+        }
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {

@@ -5,7 +5,10 @@
 //! 2. Checks the committed CSS is what `frontend/scss` builds to.
 //! 3. Uses `DATABASE_URL`'s PostgreSQL server when set; otherwise starts a private cluster
 //!    under `.data/test-postgres` (installing PostgreSQL's binaries if needed).
-//! 4. Runs `cargo test --workspace` with that server, then stops the cluster it started.
+//! 4. Uses the S3-compatible server `TEST_S3_ENDPOINT` names when set; otherwise installs a
+//!    pinned `s3s-fs` from crates.io into `.data/tools` (once) and starts it on a free
+//!    loopback port over a temporary folder (`tests::s3`).
+//! 5. Runs `cargo test --workspace` with those servers, then stops the ones it started.
 //!
 //! Arguments after `--` go to `cargo test` (e.g. `cargo test-all -- auth::`).
 
@@ -127,17 +130,27 @@ fn main() -> ExitCode {
             }
         }
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace"])
-        .args(if args.is_empty() {
-            vec![]
-        } else {
-            std::iter::once("--".to_string()).chain(args).collect()
-        })
-        .env("DATABASE_URL", &database_url)
-        .current_dir(&root)
-        .status();
+    let status = match s3_server(&root) {
+        Ok(s3) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["test", "--workspace"])
+                .args(if args.is_empty() {
+                    vec![]
+                } else {
+                    std::iter::once("--".to_string()).chain(args).collect()
+                })
+                .env("DATABASE_URL", &database_url)
+                .envs(s3.as_ref().map(|s| s.env()).unwrap_or_default())
+                .current_dir(&root)
+                .status()
+                .map_err(|e| format!("running cargo test: {e}"));
+            // Stopped here, before the cluster, whatever the tests did.
+            drop(s3);
+            status
+        }
+        Err(e) => Err(e),
+    };
     if let Some(c) = cluster.filter(|c| c.started_here)
         && let Err(e) = c.stop()
     {
@@ -147,8 +160,20 @@ fn main() -> ExitCode {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("test-all: running cargo test: {e}");
+            eprintln!("test-all: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The S3-compatible server for the storage tests: none to start when `TEST_S3_ENDPOINT`
+/// names one already, otherwise a fresh `s3s-fs`.
+fn s3_server(root: &Path) -> Result<Option<tests::s3::S3Server>, String> {
+    if std::env::var(tests::s3::ENDPOINT_VAR).is_ok_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    eprintln!("test-all: starting s3s-fs (S3-compatible storage for the storage tests)");
+    tests::s3::S3Server::start(root)
+        .map(Some)
+        .map_err(|e| format!("starting the S3-compatible test server: {e}"))
 }

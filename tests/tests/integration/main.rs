@@ -13,3 +13,4 @@ mod pages;
 mod procurement;
 mod procurement_pages;
 mod security;
+mod storage;
