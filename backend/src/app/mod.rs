@@ -28,7 +28,7 @@ pub fn contexts() -> Registry {
 /// (`organisations::invitations::RecoveryHolds`).
 pub fn recovery_holds() -> crate::organisations::invitations::RecoveryHolds {
     crate::organisations::invitations::RecoveryHolds(vec![
-        crate::procurement::submissions::recovery_hold,
+        crate::evaluation::queries::recovery_hold,
     ])
 }
 

@@ -129,7 +129,7 @@ impl Created {
 
 /// First step of a creating request, inside its transaction: claims the key, or returns the
 /// first answer to send again.
-pub async fn begin(
+async fn begin(
     tx: &mut AsyncPgConnection,
     scope: &str,
     key: Option<&IdempotencyKey>,
@@ -141,7 +141,7 @@ pub async fn begin(
 
 /// Last step of a creating request, inside its transaction: serialises the answer as
 /// `201 Created` and saves it against the key.
-pub async fn finish<T: serde::Serialize>(
+async fn finish<T: serde::Serialize>(
     tx: &mut AsyncPgConnection,
     scope: &str,
     key: Option<&IdempotencyKey>,
@@ -156,6 +156,67 @@ pub async fn finish<T: serde::Serialize>(
         body,
         replayed: false,
     })
+}
+
+/// A creating `POST` with a JSON body: the body read once as bytes (whose hash the key is
+/// kept with), the input parsed from it, and the optional `Idempotency-Key`. The one way
+/// the API creates things ([`CreateRequest::once`]).
+pub struct CreateRequest<T> {
+    pub input: T,
+    key: Option<IdempotencyKey>,
+    body: actix_web::web::Bytes,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for CreateRequest<T> {
+    type Error = Problem;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let key = IdempotencyKey::from_request(req);
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let key = key?;
+            let body = body.await.map_err(|e| {
+                Problem::for_status(actix_web::ResponseError::status_code(e.as_response_error()))
+            })?;
+            let input = parse_json(&req, &body)?;
+            Ok(Self { input, key, body })
+        })
+    }
+}
+
+impl<T: Sync> CreateRequest<T> {
+    /// Runs `create` once per key, in one transaction on `conn`: claims the key (a repeat
+    /// gets the first answer again, a different body with the same key is refused),
+    /// creates, and keeps the `201 Created` answer against the key.
+    pub async fn once<V, E, F>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        scope: &str,
+        create: F,
+    ) -> Result<HttpResponse, Problem>
+    where
+        V: serde::Serialize + Send + Sync,
+        E: Into<Problem> + Send,
+        F: for<'r> FnOnce(
+                &'r mut AsyncPgConnection,
+            ) -> futures_util::future::BoxFuture<'r, Result<V, E>>
+            + Send,
+    {
+        use diesel_async::AsyncConnection;
+        let key = self.key.as_ref();
+        let created = conn
+            .transaction::<_, Problem, _>(async |tx| {
+                if let Some(replay) = begin(tx, scope, key, &self.body).await? {
+                    return Ok(replay);
+                }
+                let value = create(tx).await.map_err(Into::into)?;
+                finish(tx, scope, key, &value).await
+            })
+            .await?;
+        Ok(created.into_response())
+    }
 }
 
 /// Parses a JSON body read as bytes (so that its hash can be kept for idempotency).

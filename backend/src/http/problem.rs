@@ -155,6 +155,10 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// So that a context's error enum can carry a plumbing refusal (an upload's size or type,
+/// say) through unchanged.
+impl std::error::Error for Problem {}
+
 impl ResponseError for Problem {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -130,6 +130,72 @@ pub fn sample_data() -> serde_json::Value {
     })
 }
 
+/// An email's data, typed: the template it fills, and a realistic sample of itself for
+/// previews and the snapshot tests. Each context declares its messages in `emails.rs`
+/// and lists their samples, which `app::email_samples` gathers.
+pub trait Message: Serialize {
+    /// The folder under `frontend/emails`.
+    const TEMPLATE: &'static str;
+    /// Realistic data for previews and snapshots.
+    fn sample() -> Self
+    where
+        Self: Sized;
+}
+
+/// `M`'s template and sample, as the snapshot tests render them.
+pub fn sample<M: Message>() -> (&'static str, serde_json::Value) {
+    (
+        M::TEMPLATE,
+        serde_json::to_value(M::sample()).expect("a message serialises"),
+    )
+}
+
+/// Who an email goes to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub address: String,
+    pub name: String,
+    /// The user, when the address is one (for opting out of optional emails).
+    pub user_id: Option<Uuid>,
+}
+
+impl From<(String, String, Uuid)> for Recipient {
+    /// From `(email, name, user id)`, as queries select them.
+    fn from((address, name, id): (String, String, Uuid)) -> Self {
+        Self {
+            address,
+            name,
+            user_id: Some(id),
+        }
+    }
+}
+
+impl Email {
+    /// `message` for `to`, saying in one sentence why they got it.
+    pub fn new<M: Message>(
+        message: &M,
+        to: impl Into<Recipient>,
+        reason: impl Into<String>,
+    ) -> Self {
+        let to = to.into();
+        Self {
+            template: M::TEMPLATE,
+            to_address: to.address,
+            to_name: to.name,
+            user_id: to.user_id,
+            reason: reason.into(),
+            optional_kind: None,
+            data: serde_json::to_value(message).expect("a message serialises"),
+        }
+    }
+
+    /// Marks it as a notification the reader may stop.
+    pub fn optional(mut self, kind: NotificationKind) -> Self {
+        self.optional_kind = Some(kind);
+        self
+    }
+}
+
 /// A message to send: which template, to whom, why, and the template's data.
 #[derive(Debug, Clone)]
 pub struct Email {

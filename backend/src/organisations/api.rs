@@ -8,7 +8,7 @@ use super::rules::OrganisationInput;
 use super::{NewUserInput, RegistrationInput, UserChanges};
 use crate::auth::extract::ApiUser;
 use crate::auth::{OrganisationKind, Role};
-use crate::http::idempotency::{self, IdempotencyKey, parse_json};
+use crate::http::idempotency::{CreateRequest, parse_json};
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
 use crate::http::routing::resource;
@@ -285,26 +285,17 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     user: ApiUser,
-    req: HttpRequest,
-    body: web::Bytes,
+    request: CreateRequest<NewUserInput>,
 ) -> Result<HttpResponse, Problem> {
     user.0.require(&[Role::Admin])?;
-    let key = IdempotencyKey::from_request(&req)?;
-    let input: NewUserInput = parse_json(&req, &body)?;
-    let scope = format!("user:{}", user.0.id);
     let mut conn = state.db().await?;
-    let actor = &user.0;
-    let key = key.as_ref();
-    let created = conn
-        .transaction::<_, Problem, _>(async |tx| {
-            if let Some(replay) = idempotency::begin(tx, &scope, key, &body).await? {
-                return Ok(replay);
-            }
-            let view = super::create_user(tx, actor, &input).await?;
-            idempotency::finish(tx, &scope, key, &view).await
+    let scope = format!("user:{}", user.0.id);
+    let (actor, input) = (user.0.clone(), request.input.clone());
+    request
+        .once(&mut conn, &scope, move |tx| {
+            Box::pin(async move { super::create_user(tx, &actor, &input).await })
         })
-        .await?;
-    Ok(created.into_response())
+        .await
 }
 
 /// A user (administrators, or the user themself).
@@ -373,7 +364,7 @@ pub async fn list_organisations(
 }
 
 /// A new organisation as sent by an administrator.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewOrganisationInput {
     pub kind: OrganisationKind,
     #[serde(flatten)]
@@ -388,26 +379,19 @@ pub struct NewOrganisationInput {
 pub async fn create_organisation(
     state: web::Data<AppState>,
     user: ApiUser,
-    req: HttpRequest,
-    body: web::Bytes,
+    request: CreateRequest<NewOrganisationInput>,
 ) -> Result<HttpResponse, Problem> {
     user.0.require(&[Role::Admin])?;
-    let key = IdempotencyKey::from_request(&req)?;
-    let input: NewOrganisationInput = parse_json(&req, &body)?;
-    let scope = format!("user:{}", user.0.id);
     let mut conn = state.db().await?;
-    let actor = &user.0;
-    let key = key.as_ref();
-    let created = conn
-        .transaction::<_, Problem, _>(async |tx| {
-            if let Some(replay) = idempotency::begin(tx, &scope, key, &body).await? {
-                return Ok(replay);
-            }
-            let view = super::create_organisation(tx, actor, input.kind, &input.details).await?;
-            idempotency::finish(tx, &scope, key, &view).await
+    let scope = format!("organisation:{}", user.0.id);
+    let (actor, input) = (user.0.clone(), request.input.clone());
+    request
+        .once(&mut conn, &scope, move |tx| {
+            Box::pin(async move {
+                super::create_organisation(tx, &actor, input.kind, &input.details).await
+            })
         })
-        .await?;
-    Ok(created.into_response())
+        .await
 }
 
 /// An organisation: council staff see any; a provider user only their own (others are 404).

@@ -14,13 +14,17 @@
 //! steps queue are discarded: the history is not news to anyone. Each tender is created in
 //! one transaction, at most once (by reference), so loading the demo again changes nothing.
 
-use super::evaluation::{self, AwardInput, DeclarationInput, ScoreInput};
-use super::model::{Answer, Procedure, Questionnaire, Regime};
-use super::{LotInput, ProcurementInput, QuestionnaireInput, submissions};
+use super::award::AwardInput;
+use super::model::{Procedure, ProcurementInput, Regime};
+use super::procurements::QuestionnaireInput;
+use super::{bids, clarifications, procurements};
 use crate::auth::AuthUser;
 use crate::auth::Role;
 use crate::calendar::{Calendar, Rule};
-use crate::db::schema::{districts, organisations, procurements, users};
+use crate::db::schema::{competitions as competition_rows, districts, organisations, users};
+use crate::evaluation::marking::{self, Agreed, ScoreInput};
+use crate::evaluation::panels::{self, DeclarationInput};
+use crate::evaluation::{Answer, LotInput, Questionnaire, competitions};
 use crate::http::problem::Problem;
 use crate::mail::MailContext;
 use crate::organisations::model::ServiceType;
@@ -53,7 +57,7 @@ pub async fn demo(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
                     .execute(tx)
                     .await?;
                 let exists: bool = diesel::select(diesel::dsl::exists(
-                    procurements::table.filter(procurements::reference.eq(reference)),
+                    competition_rows::table.filter(competition_rows::reference.eq(reference)),
                 ))
                 .get_result(tx)
                 .await?;
@@ -120,7 +124,7 @@ impl People {
                 unsubscribe_key: vec![0; 32],
                 link_key: vec![0; 32],
             },
-            now: super::db_now(conn).await?,
+            now: competitions::db_now(conn).await?,
         })
     }
 }
@@ -165,9 +169,10 @@ trait Step<T> {
     fn step(self, what: &str) -> anyhow::Result<T>;
 }
 
-impl<T> Step<T> for Result<T, Problem> {
+impl<T, E: Into<Problem>> Step<T> for Result<T, E> {
     fn step(self, what: &str) -> anyhow::Result<T> {
-        self.map_err(|p| {
+        self.map_err(|e| {
+            let p: Problem = e.into();
             anyhow::anyhow!(
                 "demo procurements, {what}: {p}. {} {:?}",
                 p.detail.clone().unwrap_or_default(),
@@ -290,22 +295,30 @@ struct Timeline {
 async fn set_timeline(conn: &mut AsyncPgConnection, id: Uuid, t: &Timeline) -> anyhow::Result<()> {
     diesel::sql_query(
         "UPDATE procurements
-            SET created_at = $2, conflicts_assessed_at = $7, published_at = $3,
-                clarification_deadline = $4, submission_deadline = $5,
-                planned_award_date = $6, updated_at = $3
+            SET created_at = $2, conflicts_assessed_at = $5, clarification_deadline = $3,
+                planned_award_date = $4, updated_at = $2
           WHERE id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(t.created)
-    .bind::<Timestamptz, _>(t.published)
     .bind::<Timestamptz, _>(t.clarification_deadline)
-    .bind::<Timestamptz, _>(t.submission_deadline)
     .bind::<Date, _>(t.planned_award)
     .bind::<Timestamptz, _>(t.assessed)
     .execute(conn)
     .await?;
     diesel::sql_query(
-        "UPDATE questionnaire_versions SET created_at = $2, frozen_at = $3 WHERE procurement_id = $1",
+        "UPDATE competitions
+            SET created_at = $2, published_at = $3, submission_deadline = $4, updated_at = $3
+          WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Timestamptz, _>(t.created)
+    .bind::<Timestamptz, _>(t.published)
+    .bind::<Timestamptz, _>(t.submission_deadline)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE questionnaire_versions SET created_at = $2, frozen_at = $3 WHERE competition_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(t.created)
@@ -339,7 +352,7 @@ async fn date_bid(
     diesel::sql_query(
         "UPDATE procurement_interests i SET created_at = $2
            FROM submissions s
-          WHERE s.id = $1 AND i.procurement_id = s.procurement_id
+          WHERE s.id = $1 AND i.procurement_id = s.competition_id
             AND i.organisation_id = s.organisation_id",
     )
     .bind::<SqlUuid, _>(submission)
@@ -357,14 +370,14 @@ async fn date_evaluation(
     declared: DateTime<Utc>,
     scored: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    diesel::sql_query("UPDATE procurements SET opened_at = $2, updated_at = $2 WHERE id = $1")
+    diesel::sql_query("UPDATE competitions SET opened_at = $2, updated_at = $2 WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .bind::<Timestamptz, _>(opened)
         .execute(conn)
         .await?;
     diesel::sql_query(
         "UPDATE panel_members SET assigned_at = $2 + interval '25 minutes', declared_at = $3
-          WHERE procurement_id = $1",
+          WHERE competition_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(opened)
@@ -372,7 +385,7 @@ async fn date_evaluation(
     .execute(conn)
     .await?;
     diesel::sql_query(
-        "UPDATE conflict_declarations SET declared_at = $2 WHERE procurement_id = $1",
+        "UPDATE conflict_declarations SET declared_at = $2 WHERE competition_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(declared)
@@ -381,7 +394,7 @@ async fn date_evaluation(
     diesel::sql_query(
         "UPDATE score_sheets ss SET submitted_at = $2
            FROM submissions s
-          WHERE s.id = ss.submission_id AND s.procurement_id = $1 AND ss.submitted_at IS NOT NULL",
+          WHERE s.id = ss.submission_id AND s.competition_id = $1 AND ss.submitted_at IS NOT NULL",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(scored)
@@ -390,7 +403,7 @@ async fn date_evaluation(
     diesel::sql_query(
         "UPDATE evaluator_scores es SET updated_at = $2
            FROM submissions s
-          WHERE s.id = es.submission_id AND s.procurement_id = $1",
+          WHERE s.id = es.submission_id AND s.competition_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(scored)
@@ -408,9 +421,9 @@ async fn publish_tender(
     assessment: &str,
 ) -> anyhow::Result<super::model::ProcurementView> {
     let c = &p.commissioner;
-    let view = super::create(conn, c, &input).await.step("create")?;
+    let view = procurements::create(conn, c, &input).await.step("create")?;
     let questionnaire: Questionnaire = serde_json::from_value(questionnaire)?;
-    super::replace_questionnaire(
+    procurements::replace_questionnaire(
         conn,
         &p.mail,
         c,
@@ -422,10 +435,10 @@ async fn publish_tender(
     )
     .await
     .step("questionnaire")?;
-    super::record_conflicts_assessment(conn, c, view.id, assessment)
+    procurements::record_conflicts_assessment(conn, c, view.id, assessment)
         .await
         .step("conflicts assessment")?;
-    super::publish(conn, &p.mail, c, view.id)
+    procurements::publish(conn, &p.mail, c, view.id)
         .await
         .step("publish")?;
     Ok(view)
@@ -441,15 +454,16 @@ async fn bid(
     answers: BTreeMap<String, Answer>,
     submit: bool,
 ) -> anyhow::Result<Uuid> {
-    let sid = submissions::start(conn, bidder, id, lot)
+    let sid = bids::start(conn, bidder, id, lot)
         .await
         .step("start a bid")?
+        .0
         .id;
-    submissions::save_answers(conn, bidder, sid, answers)
+    bids::save_answers(conn, bidder, sid, answers)
         .await
         .step("save answers")?;
     if submit {
-        submissions::submit(conn, &p.mail, bidder, sid)
+        bids::submit(conn, &p.mail, bidder, sid)
             .await
             .step("submit")?;
     }
@@ -560,10 +574,10 @@ async fn home_care(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<(
     let id = view.id;
     let lot2 = view.lots.iter().find(|l| l.number == 2).map(|l| l.id);
 
-    super::register_interest(conn, &p.bright, id)
+    procurements::register_interest(conn, &p.bright, id)
         .await
         .step("register interest")?;
-    let asked = super::ask(
+    let asked = clarifications::ask(
         conn,
         &p.bright,
         id,
@@ -571,7 +585,7 @@ async fn home_care(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<(
     )
     .await
     .step("ask a clarification")?;
-    super::answer(
+    clarifications::answer(
         conn,
         &p.mail,
         &p.commissioner,
@@ -582,7 +596,7 @@ async fn home_care(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<(
     )
     .await
     .step("answer a clarification")?;
-    let meadow_question = super::ask(
+    let meadow_question = clarifications::ask(
         conn,
         &p.meadow,
         id,
@@ -742,12 +756,12 @@ async fn extra_care(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<
 
     let c = &p.commissioner;
     let e = &p.evaluator;
-    evaluation::open(conn, c, id).await.step("open")?;
-    evaluation::assign_panel(conn, c, id, &[e.id])
+    competitions::open(conn, c, id).await.step("open")?;
+    panels::assign_panel(conn, c, id, &[e.id])
         .await
         .step("panel")?;
     declare_none(conn, e, id).await?;
-    evaluation::save_scores(
+    marking::save_scores(
         conn,
         e,
         bright,
@@ -755,16 +769,19 @@ async fn extra_care(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<
             ScoreInput {
                 question_id: "Q2".into(),
                 score: Some(4),
+                verdict: None,
                 reason: "Person-centred model with evidence from the Droitwich scheme (31 of 52 tenants' hours reduced at review). Reviews are tied to tenants' own goals. Check at moderation: little on tenants whose needs rise quickly.".into(),
             },
             ScoreInput {
                 question_id: "Q3".into(),
                 score: Some(4),
+                verdict: None,
                 reason: "Clear referral route day and night, concerns logged even when not referred, and a good positive risk example. Learning from the 2025 referral went into training.".into(),
             },
             ScoreInput {
                 question_id: "Q4".into(),
                 score: None,
+                verdict: None,
                 reason: "Waking nights at all three schemes. Compare with the other bid's night cover before scoring.".into(),
             },
         ],
@@ -789,9 +806,7 @@ async fn declare_none(
     evaluator: &AuthUser,
     id: Uuid,
 ) -> anyhow::Result<()> {
-    let bidders = evaluation::bidders(conn, evaluator, id)
-        .await
-        .step("bidders")?;
+    let bidders = panels::bidders(conn, evaluator, id).await.step("bidders")?;
     let declarations: Vec<DeclarationInput> = bidders
         .iter()
         .map(|b| DeclarationInput {
@@ -800,7 +815,7 @@ async fn declare_none(
             details: String::new(),
         })
         .collect();
-    evaluation::declare(conn, evaluator, id, &declarations)
+    panels::declare(conn, evaluator, id, &declarations)
         .await
         .step("declare")?;
     Ok(())
@@ -963,8 +978,8 @@ async fn reablement(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<
 
     let c = &p.commissioner;
     let e = &p.evaluator;
-    evaluation::open(conn, c, id).await.step("open")?;
-    evaluation::assign_panel(conn, c, id, &[e.id])
+    competitions::open(conn, c, id).await.step("open")?;
+    panels::assign_panel(conn, c, id, &[e.id])
         .await
         .step("panel")?;
     declare_none(conn, e, id).await?;
@@ -974,16 +989,17 @@ async fn reablement(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<
             .map(|(q, score, reason, _, _)| ScoreInput {
                 question_id: q.to_string(),
                 score: Some(*score),
+                verdict: None,
                 reason: reason.to_string(),
             })
             .collect();
-        evaluation::save_scores(conn, e, sid, &scores, true)
+        marking::save_scores(conn, e, sid, &scores, true)
             .await
             .step("scores")?;
     }
     for (sid, marks) in [(bright, &BRIGHT_MARKS), (meadow, &MEADOW_MARKS)] {
         for (q, _, _, score, reason) in marks {
-            evaluation::moderate(conn, c, sid, q, *score, reason)
+            marking::moderate(conn, c, sid, q, Agreed::Score(*score), reason)
                 .await
                 .step("moderate")?;
         }
@@ -998,14 +1014,14 @@ async fn reablement(conn: &mut AsyncPgConnection, p: &People) -> anyhow::Result<
     .await?;
     diesel::sql_query(
         "UPDATE moderated_scores m SET moderated_at = $2
-           FROM submissions s WHERE s.id = m.submission_id AND s.procurement_id = $1",
+           FROM submissions s WHERE s.id = m.submission_id AND s.competition_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Timestamptz, _>(at(now, -3, 14, 0))
     .execute(conn)
     .await?;
     // Awarded now, so that standstill runs for its 8 working days from the demo's loading.
-    evaluation::award(
+    super::award::award(
         conn,
         &p.mail,
         c,

@@ -126,6 +126,32 @@ pub struct StoredFile {
     pub sha256: String,
 }
 
+/// A file as users see it (never where it is stored).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FileView {
+    pub id: Uuid,
+    /// What the file is, as whoever attached it described it (empty for evidence).
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+impl FileView {
+    /// What users see of `file`, under `title`.
+    pub fn of(title: String, file: StoredFile) -> Self {
+        Self {
+            id: file.id,
+            title,
+            file_name: file.display_name,
+            content_type: file.content_type,
+            size_bytes: file.size_bytes,
+            sha256: file.sha256,
+        }
+    }
+}
+
 /// "1.2 MB" for the quota message.
 fn megabytes(bytes: i64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)

@@ -5,9 +5,11 @@
 pub mod extract;
 pub mod forms;
 pub mod multipart;
+pub mod page;
 pub mod pagination;
 
 pub use extract::{MaybePageUser, PageUser};
+pub use page::{Feedback, after_post, render_page};
 pub use pagination::Pagination;
 
 use crate::auth::AuthUser;
@@ -369,17 +371,16 @@ impl ResponseError for PageError {
     }
 }
 
-/// Percent-encodes a query value.
+/// Percent-encodes a query value (RFC 3986's unreserved characters and `/` stay).
 pub fn url_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 /// Only a path on this site may be redirected to after signing in: printable ASCII with

@@ -436,7 +436,7 @@ async fn run(
     let bids = drafts(address, &tokens, &b, EVALUATION_BIDS).await?;
     submit_all(address, &tokens, &bids).await?;
     diesel::sql_query(format!(
-        "UPDATE procurements SET clarification_deadline = now() - interval '2 seconds', submission_deadline = now() - interval '1 second' WHERE id = '{b}'"
+        "WITH c AS (UPDATE competitions SET submission_deadline = now() - interval '1 second' WHERE id = '{b}') UPDATE procurements SET clarification_deadline = now() - interval '2 seconds' WHERE id = '{b}'"
     ))
     .execute(&mut conn)
     .await?;

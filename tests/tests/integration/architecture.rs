@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The plumbing, lowest first: each may import only those in earlier groups.
 const PLUMBING: &[&[&str]] = &[
-    &["config", "calendar", "assets", "pg_enum"],
+    &["config", "calendar", "assets", "pg_enum", "money"],
     &["db"],
     &["http"],
     &["mail"],

@@ -78,7 +78,7 @@ async fn browser_journeys_pass_axe_and_work_by_keyboard() {
     let mut db = app.db().await;
     diesel_async::RunQueryDsl::execute(
         diesel::sql_query(
-            "UPDATE procurements SET clarification_deadline = now() - interval '2 seconds', submission_deadline = now() - interval '1 second' WHERE reference = 'WCC-BROWSER-1'",
+            "WITH c AS (UPDATE competitions SET submission_deadline = now() - interval '1 second' WHERE reference = 'WCC-BROWSER-1' RETURNING id) UPDATE procurements SET clarification_deadline = now() - interval '2 seconds' WHERE id IN (SELECT id FROM c)",
         ),
         &mut db,
     )

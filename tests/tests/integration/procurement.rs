@@ -135,7 +135,8 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
         json!({"assessment": "No conflicts found."}),
     )
     .await;
-    assert_eq!(r.status, 204);
+    assert_eq!(r.status, 200);
+    assert!(r.json()["conflicts_assessed_at"].is_string());
     // An empty questionnaire cannot be published; nor one whose weights are not 100.
     post(&app, &publish, &c, json!({})).await.problem(422);
     let mut q = tender::questionnaire();
@@ -169,7 +170,9 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
     assert_eq!(r.status, 200);
     // Meadow asked only for nursing opportunities; Bright chose no types (so every type).
     sql(&app, "INSERT INTO notification_service_types (user_id, service_type) SELECT id, 'nursing' FROM users WHERE email = 'bids@meadowhomes.example'").await;
-    assert_eq!(post(&app, &publish, &c, json!({})).await.status, 204);
+    let published = post(&app, &publish, &c, json!({})).await;
+    assert_eq!(published.status, 200);
+    assert_eq!(published.json()["status"], "open");
     let opening: Vec<Value> = emails_to(&app, BRIGHT)
         .await
         .into_iter()
@@ -257,8 +260,8 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
             json!({})
         )
         .await
-        .status,
-        204
+        .json()["status"],
+        "cancelled"
     );
     post(
         &app,
@@ -302,7 +305,7 @@ async fn a_questionnaire_change_after_publication_makes_a_version_and_tells_bidd
         )
         .await
         .status,
-        204
+        200
     );
     let path = format!("/api/v1/procurements/{id}/questionnaire");
     let v1 = app.get(&path, None).await.json();
@@ -736,8 +739,8 @@ async fn sealed_bids_cannot_be_read_by_anyone_at_the_council_before_opening() {
             json!({})
         )
         .await
-        .status,
-        204
+        .json()["status"],
+        "withdrawn"
     );
     assert_eq!(
         app.get(&format!("/api/v1/procurements/{id}/submissions"), Some(&c))
@@ -810,7 +813,16 @@ async fn sealed_bids_cannot_be_read_by_anyone_at_the_council_before_opening() {
         json!({}),
     )
     .await;
-    assert_eq!(opened.json()["submissions"], 2);
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    assert_eq!(opened.json()["status"], "in_evaluation");
+    assert_eq!(
+        app.get(&format!("/api/v1/procurements/{id}/submissions"), Some(&c))
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
     let content = app
         .get(&format!("/api/v1/submissions/{sid}"), Some(&c))
         .await;
@@ -825,7 +837,7 @@ async fn sealed_bids_cannot_be_read_by_anyone_at_the_council_before_opening() {
         .problem(403);
     let audit = app
         .get(
-            &format!("/api/v1/audit?action=procurement.opened&record_id={id}"),
+            &format!("/api/v1/audit?action=competition.opened&record_id={id}"),
             Some(&admin),
         )
         .await
@@ -1228,7 +1240,7 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
                     &[],
                 )
                 .await;
-            assert_eq!(r.status, 204, "{}", r.text());
+            assert_eq!(r.status, 200, "{}", r.text());
         }
     }
     let results = app
@@ -1312,10 +1324,19 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
         .await
         .json();
     assert_eq!(summary["successful"], false);
-    assert_eq!(summary["your_total"], "68.21");
+    assert_eq!(summary["total"], "68.21");
     assert_eq!(summary["winning_total"], "84.00");
+    // Money in pence, times as instants (docs/api.md).
+    assert!(summary["price_pence"].is_i64(), "{summary}");
+    assert!(
+        summary["standstill_ends_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .is_ok()
+    );
     assert_eq!(
-        summary["criteria"][0]["your_reason"],
+        summary["criteria"][0]["reason"],
         "Policy sound; one example."
     );
     assert_eq!(
@@ -1367,7 +1388,10 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
         .iter()
         .find(|b| b["id"] == meadow_sid.as_str())
         .unwrap();
-    assert_eq!(mine["outcome"], "unsuccessful");
+    assert_eq!(
+        mine["status"], "unsuccessful",
+        "the list says `status`, as every view does"
+    );
 
     // A provider reaches no one's scores, moderation, results or notice, its own included.
     for path in [
@@ -1411,13 +1435,13 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
     let tick = chrono::Utc::now();
     state
         .jobs
-        .run_now(backend::procurement::standstill::NAME, tick)
+        .run_now(backend::procurement::jobs::standstill::NAME, tick)
         .await
         .unwrap();
     state
         .jobs
         .run_now(
-            backend::procurement::standstill::NAME,
+            backend::procurement::jobs::standstill::NAME,
             tick + chrono::Duration::minutes(10),
         )
         .await
@@ -1439,8 +1463,8 @@ async fn a_tender_runs_end_to_end_with_declarations_moderation_award_and_standst
             json!({})
         )
         .await
-        .status,
-        204
+        .json()["status"],
+        "contract_entered"
     );
     assert_eq!(
         app.get(&format!("/api/v1/procurements/{id}"), Some(&c))
@@ -1599,7 +1623,7 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
             json!({}),
         )
         .await;
-        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.status, 201, "{}", r.text());
         let sid = r.json()["id"].as_str().unwrap().to_string();
         let r = app
             .json(
@@ -1615,7 +1639,7 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
     }
     // The deadline falls 400 ms from now; the 200 submissions are spread over 800 ms.
     diesel::sql_query(format!(
-        "UPDATE procurements SET clarification_deadline = now(), submission_deadline = clock_timestamp() + interval '400 milliseconds' WHERE id = '{id}'"
+        "WITH c AS (UPDATE competitions SET submission_deadline = clock_timestamp() + interval '400 milliseconds' WHERE id = '{id}') UPDATE procurements SET clarification_deadline = now() WHERE id = '{id}'"
     ))
     .execute(&mut db)
     .await
@@ -1647,8 +1671,8 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
         submitted: bool,
     }
     let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT s.id::text AS id, coalesce(s.submitted_at < p.submission_deadline, false) AS on_time, s.submitted_at IS NOT NULL AS submitted
-         FROM submissions s JOIN procurements p ON p.id = s.procurement_id WHERE p.id = '{id}'"
+        "SELECT s.id::text AS id, coalesce(s.submitted_at < c.submission_deadline, false) AS on_time, s.submitted_at IS NOT NULL AS submitted
+         FROM submissions s JOIN competitions c ON c.id = s.competition_id WHERE c.id = '{id}'"
     ))
     .load(&mut db)
     .await
@@ -1680,7 +1704,7 @@ async fn two_hundred_submissions_racing_the_deadline_none_late_and_none_lost() {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        diesel::sql_query(format!("SELECT count(*) AS n FROM submission_receipts r JOIN submissions s ON s.id = r.submission_id WHERE s.procurement_id = '{id}'"))
+        diesel::sql_query(format!("SELECT count(*) AS n FROM submission_receipts r JOIN submissions s ON s.id = r.submission_id WHERE s.competition_id = '{id}'"))
             .get_result::<N>(&mut db).await.unwrap().n
     };
     assert_eq!(
@@ -1842,7 +1866,7 @@ async fn an_abnormally_low_price_needs_a_recorded_check_before_it_can_win() {
     let r = app
         .json("PUT", &check, Some(&c), &json!({"note": "Meadow showed its rates cover the council's cost model: staff are already employed on a neighbouring contract."}), &[])
         .await;
-    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(r.status, 200, "{}", r.text());
     let results = app
         .get(&format!("/api/v1/procurements/{id}/results"), Some(&c))
         .await
@@ -1891,7 +1915,7 @@ async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
     let bright_sid = r.json()["id"].as_str().unwrap().to_string();
     tender::bid(&app, &meadow, &id, true).await;
     let state = backend::app::state(app.settings.clone(), app.pool.clone());
-    let name = backend::procurement::reminders::NAME;
+    let name = backend::procurement::jobs::reminders::NAME;
     let reminders = |to: &'static str| {
         let app = &app;
         async move {
@@ -1907,7 +1931,7 @@ async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
     sql(
         &app,
         &format!(
-            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            "UPDATE competitions SET submission_deadline = '{}' WHERE id = '{id}'",
             (now + chrono::Duration::days(4)).to_rfc3339()
         ),
     )
@@ -1918,7 +1942,7 @@ async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
     sql(
         &app,
         &format!(
-            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            "UPDATE competitions SET submission_deadline = '{}' WHERE id = '{id}'",
             (now + chrono::Duration::days(2)).to_rfc3339()
         ),
     )
@@ -1946,7 +1970,7 @@ async fn providers_are_reminded_once_of_a_bid_they_have_not_submitted() {
     sql(
         &app,
         &format!(
-            "UPDATE procurements SET submission_deadline = '{}' WHERE id = '{id}'",
+            "UPDATE competitions SET submission_deadline = '{}' WHERE id = '{id}'",
             (now + chrono::Duration::days(2) + chrono::Duration::hours(5)).to_rfc3339()
         ),
     )

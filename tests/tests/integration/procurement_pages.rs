@@ -419,7 +419,7 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
 
     // The deadline passes; the commissioner opens the bids and sets the panel.
     let mut db = app.db().await;
-    diesel::sql_query(format!("UPDATE procurements SET clarification_deadline = now() - interval '2 seconds', submission_deadline = now() - interval '1 second' WHERE id = '{id}'"))
+    diesel::sql_query(format!("WITH c AS (UPDATE competitions SET submission_deadline = now() - interval '1 second' WHERE id = '{id}') UPDATE procurements SET clarification_deadline = now() - interval '2 seconds' WHERE id = '{id}'"))
         .execute(&mut db).await.unwrap();
     assert!(
         location(&c.post(&format!("/procurements/{id}/open"), &[], true).await)
@@ -620,7 +620,7 @@ async fn the_demo_tenders_render_for_every_role() {
     }
     let mut db = app.db().await;
     let rows: Vec<Row> =
-        diesel::sql_query("SELECT reference, id::text AS id FROM procurements ORDER BY reference")
+        diesel::sql_query("SELECT reference, id::text AS id FROM competitions ORDER BY reference")
             .load(&mut db)
             .await
             .unwrap();

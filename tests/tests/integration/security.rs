@@ -316,7 +316,7 @@ async fn start_bid(app: &TestApp, token: &str, id: &str) -> String {
             &[],
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(matches!(r.status, 200 | 201), "{}", r.text());
     r.json()["id"].as_str().unwrap().to_string()
 }
 
@@ -1117,7 +1117,7 @@ async fn a_changed_conflicts_assessment_or_answer_keeps_its_earlier_text_in_the_
             &[],
         )
         .await;
-    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'procurement.conflicts_assessed' AND details->>'previous' LIKE 'Panel members and the commissioning team%' AND details->>'assessment' LIKE 'Second assessment%'").await,
         1

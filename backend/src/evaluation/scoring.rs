@@ -213,7 +213,9 @@ pub struct Evaluation {
     pub quality: Ratio,
     pub social_value: Ratio,
     pub price: Option<Ratio>,
-    pub total: Ratio,
+    /// Quality + social value + price; `None` for an excluded bid, which has no total
+    /// (docs/guides/scoring.md), only the reason it is excluded.
+    pub total: Option<Ratio>,
     pub excluded: Option<Exclusion>,
     pub abnormally_low: bool,
     pub rank: Option<u32>,
@@ -221,7 +223,7 @@ pub struct Evaluation {
 }
 
 fn pounds(pence: i64) -> String {
-    super::rules::pounds(pence)
+    crate::money::Pence(pence).to_string()
 }
 
 /// Evaluates and ranks bids with the default thresholds. `quality_weight` is the sum of
@@ -271,7 +273,7 @@ pub fn evaluate(
             quality,
             social_value,
             price: None,
-            total: Ratio::zero(),
+            total: None,
             excluded,
             abnormally_low: false,
             rank: None,
@@ -308,11 +310,12 @@ pub fn evaluate(
             if e.abnormally_low {
                 e.working.push("Price is below 85% of the median compliant price: check it is sustainable before award".into());
             }
-            e.total = e.quality.plus(e.social_value).plus(score);
+            let total = e.quality.plus(e.social_value).plus(score);
+            e.total = Some(total);
             e.price = Some(score);
             e.working.push(format!(
                 "Total: quality {} + social value {} + price {} = {}",
-                e.quality, e.social_value, score, e.total
+                e.quality, e.social_value, score, total
             ));
         }
     }
@@ -394,9 +397,9 @@ mod tests {
         // Bright: 4/5×30 + 3/5×30 = 42 quality, 10 social value, 30 price = 82.
         assert_eq!(e[0].quality, Ratio::whole(42));
         assert_eq!(e[0].price, Some(Ratio::whole(30)));
-        assert_eq!(e[0].total, Ratio::whole(82));
+        assert_eq!(e[0].total, Some(Ratio::whole(82)));
         // Meadow: 30 + 24 = 54 quality, 4 social value, 2000/2500 × 30 = 24 price = 82.
-        assert_eq!(e[1].total, Ratio::whole(82));
+        assert_eq!(e[1].total, Some(Ratio::whole(82)));
         // A tie on total goes to the higher quality score.
         assert_eq!((e[0].rank, e[1].rank), (Some(2), Some(1)));
         assert!(
@@ -428,6 +431,11 @@ mod tests {
             "the only compliant bid sets the lowest price"
         );
         assert_eq!((e[0].rank, e[1].rank, e[2].rank), (None, None, Some(1)));
+        assert_eq!(
+            (e[0].total, e[1].total),
+            (None, None),
+            "excluded bids have no total"
+        );
         let mut failed = bid("Failed", [5, 5, 5], 2_000_00, 4);
         failed.failed_pass_fail = true;
         assert_eq!(
@@ -496,7 +504,8 @@ mod tests {
             let e = evaluate(&bids, 60, 30).unwrap();
             let compliant: Vec<&Evaluation> = e.iter().filter(|x| x.excluded.is_none()).collect();
             for x in &compliant {
-                assert!(x.total >= Ratio::zero() && x.total <= Ratio::whole(100));
+                let total = x.total.unwrap();
+                assert!(total >= Ratio::zero() && total <= Ratio::whole(100));
                 let p = x.price.unwrap();
                 assert!(p > Ratio::zero() && p <= Ratio::whole(30));
             }

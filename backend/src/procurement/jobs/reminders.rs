@@ -5,8 +5,9 @@
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Role;
 use crate::background::JobContext;
-use crate::db::schema::{procurements, submissions, users};
-use crate::mail::{self, Email, NotificationKind};
+use crate::db::schema::{competitions, procurements, submissions, users};
+use crate::mail::{self, Email, NotificationKind, Recipient};
+use crate::procurement::emails::BidDeadlineReminder;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -30,26 +31,27 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
     let at = tick.at;
     let mut conn = context.pool.get().await?;
     conn.transaction::<_, anyhow::Error, _>(async move |tx| {
+        // Tenders only: other owners of competitions remind in their own words.
         let due: Vec<Due> = submissions::table
-            .inner_join(procurements::table)
+            .inner_join(competitions::table.inner_join(procurements::table))
             .filter(submissions::submitted_at.is_null())
-            .filter(procurements::published_at.is_not_null())
-            .filter(procurements::cancelled_at.is_null())
-            .filter(procurements::opened_at.is_null())
-            .filter(procurements::submission_deadline.gt(at))
-            .filter(procurements::submission_deadline.le(at + AHEAD))
+            .filter(competitions::published_at.is_not_null())
+            .filter(competitions::cancelled_at.is_null())
+            .filter(competitions::opened_at.is_null())
+            .filter(competitions::submission_deadline.gt(at))
+            .filter(competitions::submission_deadline.le(at + AHEAD))
             .filter(
                 submissions::reminded_for
                     .is_null()
-                    .or(submissions::reminded_for.ne(procurements::submission_deadline.nullable())),
+                    .or(submissions::reminded_for.ne(competitions::submission_deadline.nullable())),
             )
             .select((
                 submissions::id,
                 submissions::organisation_id,
-                procurements::id,
-                procurements::reference,
-                procurements::title,
-                procurements::submission_deadline,
+                competitions::id,
+                competitions::reference,
+                competitions::title,
+                competitions::submission_deadline,
             ))
             .for_update()
             .skip_locked()
@@ -64,29 +66,22 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 .select((users::email, users::name, users::id))
                 .load(tx)
                 .await?;
-            for (to_address, to_name, user_id) in recipients {
-                let queued = mail::enqueue(
-                    tx,
-                    &context.mail,
-                    Email {
-                        template: "bid_deadline_reminder",
-                        to_address,
-                        to_name,
-                        user_id: Some(user_id),
-                        reason: format!(
-                            "You received this email because your organisation started a bid for {reference} and has not submitted it."
-                        ),
-                        optional_kind: Some(NotificationKind::DeadlineReminders),
-                        data: serde_json::json!({
-                            "reference": reference,
-                            "title": title,
-                            "deadline": crate::calendar::london_time(*deadline),
-                            "link": format!("{}/bids/{submission}", context.mail.public_url),
-                        }),
-                    },
+            let message = BidDeadlineReminder {
+                reference: reference.clone(),
+                title: title.clone(),
+                deadline: crate::calendar::london_time(*deadline),
+                link: format!("{}/bids/{submission}", context.mail.public_url),
+            };
+            for recipient in recipients {
+                let email = Email::new(
+                    &message,
+                    Recipient::from(recipient),
+                    format!(
+                        "You received this email because your organisation started a bid for {reference} and has not submitted it."
+                    ),
                 )
-                .await?;
-                sent += usize::from(queued.is_some());
+                .optional(NotificationKind::DeadlineReminders);
+                sent += usize::from(mail::enqueue(tx, &context.mail, email).await?.is_some());
             }
             diesel::update(submissions::table.find(submission))
                 .set(submissions::reminded_for.eq(deadline))

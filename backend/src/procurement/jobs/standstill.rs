@@ -4,8 +4,9 @@
 
 use crate::audit::{self, Actor, Entry};
 use crate::background::JobContext;
-use crate::db::schema::{procurements, users};
-use crate::mail::{self, Email};
+use crate::db::schema::{competitions, procurements, users};
+use crate::mail::{self, Email, Recipient};
+use crate::procurement::emails::StandstillEnded;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -27,17 +28,18 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
     let mut conn = context.pool.get().await?;
     conn.transaction::<_, anyhow::Error, _>(async move |tx| {
         let due: Vec<Due> = procurements::table
+            .inner_join(competitions::table)
             .filter(procurements::standstill_ends_at.le(at))
             .filter(procurements::standstill_end_notified_at.is_null())
             .filter(procurements::contract_entered_at.is_null())
-            .filter(procurements::cancelled_at.is_null())
+            .filter(competitions::cancelled_at.is_null())
             .select((
                 procurements::id,
-                procurements::reference,
-                procurements::title,
+                competitions::reference,
+                competitions::title,
                 procurements::standstill_ends_at.assume_not_null(),
                 procurements::created_by,
-                procurements::awarded_by,
+                competitions::decided_by,
             ))
             .for_update()
             .skip_locked()
@@ -53,28 +55,19 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 .select((users::email, users::name, users::id))
                 .load(tx)
                 .await?;
-            for (to_address, to_name, user_id) in recipients {
-                mail::enqueue(
-                    tx,
-                    &context.mail,
-                    Email {
-                        template: "standstill_ended",
-                        to_address,
-                        to_name,
-                        user_id: Some(user_id),
-                        reason: format!(
-                            "You received this email because you created or awarded {reference}."
-                        ),
-                        optional_kind: None,
-                        data: serde_json::json!({
-                            "reference": reference,
-                            "title": title,
-                            "when": crate::calendar::london_time(ends),
-                            "link": format!("{}/procurements/{id}", context.mail.public_url),
-                        }),
-                    },
-                )
-                .await?;
+            let message = StandstillEnded {
+                reference: reference.clone(),
+                title,
+                when: crate::calendar::london_time(ends),
+                link: format!("{}/procurements/{id}", context.mail.public_url),
+            };
+            for recipient in recipients {
+                let email = Email::new(
+                    &message,
+                    Recipient::from(recipient),
+                    format!("You received this email because you created or awarded {reference}."),
+                );
+                mail::enqueue(tx, &context.mail, email).await?;
             }
             diesel::update(procurements::table.find(id))
                 .set(procurements::standstill_end_notified_at.eq(at))

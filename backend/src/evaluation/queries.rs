@@ -1,0 +1,447 @@
+//! Reading submissions: the one door to sealed content ([`read`], through
+//! [`council_may_read`]), the council's list with each submission's derived status, and a
+//! provider's own list. Lists take a fixed number of statements whatever their length.
+
+use super::competitions::{self, Access};
+use super::errors::{EvaluationError, Result};
+use super::model::*;
+use super::{panels, questionnaires, rules};
+use crate::auth::{AuthUser, Role};
+use crate::db::schema::competitions as competition_table;
+use crate::db::schema::{
+    clarification_requests, competition_lots, conflict_declarations, moderated_scores,
+    organisations, panel_members, score_sheets, stored_files, submission_files, submissions,
+};
+use crate::storage::{FileView, StoredFile};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A submission's row, or 404.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<SubmissionRow> {
+    submissions::table
+        .find(id)
+        .select(SubmissionRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(EvaluationError::NotFound("Submission"))
+}
+
+/// The submissions in the competition (submitted, not withdrawn), earliest first.
+pub async fn bids(
+    conn: &mut AsyncPgConnection,
+    competition_id: Uuid,
+) -> QueryResult<Vec<SubmissionRow>> {
+    submissions::table
+        .filter(submissions::competition_id.eq(competition_id))
+        .filter(submissions::submitted_at.is_not_null())
+        .filter(submissions::withdrawn_at.is_null())
+        .order((submissions::submitted_at, submissions::id))
+        .select(SubmissionRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// How many submissions are in the competition.
+pub async fn count_in(conn: &mut AsyncPgConnection, competition_id: Uuid) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::competition_id.eq(competition_id))
+        .filter(submissions::submitted_at.is_not_null())
+        .filter(submissions::withdrawn_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Who on the council side may read a bidder's sealed content, and when: never before the
+/// submissions are opened; then the competition's commissioners, and panel evaluators who
+/// have declared and have no conflict with this bidder. The one check every council read
+/// of content goes through.
+pub async fn council_may_read(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    competition: &Competition,
+    access: Access,
+    organisation_id: Uuid,
+) -> Result<()> {
+    if competition.opened_at.is_none() {
+        return Err(EvaluationError::Sealed);
+    }
+    match (access, user.role) {
+        (Access::Council, Role::Commissioner) => Ok(()),
+        (Access::Panel, Role::Evaluator) => {
+            panels::check_not_conflicted(conn, user, competition.id, organisation_id).await
+        }
+        _ => Err(EvaluationError::Forbidden(
+            "Only the commissioners and the evaluation panel can read submissions.",
+        )),
+    }
+}
+
+/// Reads a submission: a provider its own working copy; the council the sealed content,
+/// after opening, through [`council_may_read`].
+pub async fn read(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<SubmissionView> {
+    let row = find(conn, id).await?;
+    let Ok((competition, access)) = competitions::load(conn, Some(user), row.competition_id).await
+    else {
+        return Err(EvaluationError::NotFound("Submission"));
+    };
+    let (answers, files): (BTreeMap<String, Answer>, Vec<(String, StoredFile)>) =
+        if user.role == Role::Provider {
+            if row.organisation_id != user.organisation_id {
+                return Err(EvaluationError::NotFound("Submission"));
+            }
+            let working = submission_files::table
+                .inner_join(stored_files::table)
+                .filter(submission_files::submission_id.eq(id))
+                .order(stored_files::created_at)
+                .select((submission_files::question_id, StoredFile::as_select()))
+                .load(conn)
+                .await?;
+            (row.working(), working)
+        } else {
+            if !row.is_in() {
+                return Err(EvaluationError::NotFound("Submission"));
+            }
+            council_may_read(conn, user, &competition, access, row.organisation_id).await?;
+            // The sealed list names the files, so a file the bidder removed from their
+            // draft afterwards is still part of what they submitted.
+            let sealed = row.sealed().unwrap_or_default();
+            let ids: Vec<Uuid> = sealed.files.iter().map(|f| f.1).collect();
+            let stored: Vec<StoredFile> = stored_files::table
+                .filter(stored_files::id.eq_any(&ids))
+                .order(stored_files::created_at)
+                .select(StoredFile::as_select())
+                .load(conn)
+                .await?;
+            let files = stored
+                .into_iter()
+                .filter_map(|f| {
+                    let question = sealed.files.iter().find(|x| x.1 == f.id)?.0.clone();
+                    Some((question, f))
+                })
+                .collect();
+            (sealed.answers, files)
+        };
+    let (organisation_name, lot): (String, Option<i32>) = organisations::table
+        .left_join(competition_lots::table.on(competition_lots::id.nullable().eq(row.lot_id)))
+        .filter(organisations::id.eq(row.organisation_id))
+        .select((
+            organisations::legal_name,
+            competition_lots::number.nullable(),
+        ))
+        .first(conn)
+        .await?;
+    let facts = StatusFacts::load(conn, &competition, std::slice::from_ref(&row)).await?;
+    let version = facts
+        .versions
+        .get(&row.questionnaire_id)
+        .map_or(0, |q| q.version.version);
+    Ok(SubmissionView {
+        id: row.id,
+        competition_id: row.competition_id,
+        organisation_id: row.organisation_id,
+        organisation_name,
+        lot_id: row.lot_id,
+        lot,
+        questionnaire_version: version,
+        status: facts.status(&competition, &row),
+        answers,
+        files: files
+            .into_iter()
+            .map(|(q, f)| SubmissionFile {
+                question_id: q,
+                file: FileView::of(String::new(), f),
+            })
+            .collect(),
+        submitted_at: row.submitted_at,
+        digest: row.digest,
+        withdrawn_at: row.withdrawn_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// A file of a submission, with the same access rule as its content.
+pub async fn file(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    file_id: Uuid,
+) -> Result<StoredFile> {
+    let view = read(conn, user, id).await?;
+    if !view.files.iter().any(|f| f.file.id == file_id) {
+        return Err(EvaluationError::NotFound("File"));
+    }
+    Ok(stored_files::table
+        .find(file_id)
+        .select(StoredFile::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// What the statuses of a competition's submissions are derived from, loaded in a fixed
+/// number of statements whatever the number of submissions.
+pub(super) struct StatusFacts {
+    pub versions: HashMap<Uuid, QuestionnaireView>,
+    moderated: HashMap<Uuid, HashSet<String>>,
+    sheets_done: HashMap<Uuid, HashSet<Uuid>>,
+    panel: Vec<Uuid>,
+    conflicts: HashSet<(Uuid, Uuid)>,
+    waiting: HashSet<Uuid>,
+}
+
+impl StatusFacts {
+    pub async fn load(
+        conn: &mut AsyncPgConnection,
+        competition: &Competition,
+        rows: &[SubmissionRow],
+    ) -> Result<Self> {
+        let mut version_ids: Vec<Uuid> = rows.iter().map(|r| r.questionnaire_id).collect();
+        version_ids.sort();
+        version_ids.dedup();
+        let versions = questionnaires::by_ids(conn, &version_ids).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut moderated: HashMap<Uuid, HashSet<String>> = HashMap::new();
+        let mut sheets_done: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        let mut waiting = HashSet::new();
+        let (mut panel, mut conflicts) = (Vec::new(), HashSet::new());
+        // Before opening, nothing but the drafts' and seals' own facts counts.
+        if competition.opened_at.is_some() {
+            for (sid, q) in moderated_scores::table
+                .filter(moderated_scores::submission_id.eq_any(&ids))
+                .select((
+                    moderated_scores::submission_id,
+                    moderated_scores::question_id,
+                ))
+                .load::<(Uuid, String)>(conn)
+                .await?
+            {
+                moderated.entry(sid).or_default().insert(q);
+            }
+            for (sid, user) in score_sheets::table
+                .filter(score_sheets::submission_id.eq_any(&ids))
+                .filter(score_sheets::submitted_at.is_not_null())
+                .select((score_sheets::submission_id, score_sheets::user_id))
+                .load::<(Uuid, Uuid)>(conn)
+                .await?
+            {
+                sheets_done.entry(sid).or_default().insert(user);
+            }
+            panel = panel_members::table
+                .filter(panel_members::competition_id.eq(competition.id))
+                .select(panel_members::user_id)
+                .load(conn)
+                .await?;
+            conflicts = conflict_declarations::table
+                .filter(conflict_declarations::competition_id.eq(competition.id))
+                .filter(conflict_declarations::conflicted.eq(true))
+                .select((
+                    conflict_declarations::user_id,
+                    conflict_declarations::organisation_id,
+                ))
+                .load::<(Uuid, Uuid)>(conn)
+                .await?
+                .into_iter()
+                .collect();
+            if competition.outcome_model == OutcomeModel::Admission {
+                waiting = clarification_requests::table
+                    .filter(clarification_requests::submission_id.eq_any(&ids))
+                    .filter(clarification_requests::responded_at.is_null())
+                    .select(clarification_requests::submission_id)
+                    .load::<Uuid>(conn)
+                    .await?
+                    .into_iter()
+                    .collect();
+            }
+        }
+        Ok(Self {
+            versions,
+            moderated,
+            sheets_done,
+            panel,
+            conflicts,
+            waiting,
+        })
+    }
+
+    /// A submission's status (DOMAIN.md's states).
+    pub fn status(&self, competition: &Competition, row: &SubmissionRow) -> SubmissionStatus {
+        if let Some(outcome) = row.outcome {
+            return SubmissionStatus::of(outcome);
+        }
+        if row.withdrawn_at.is_some() {
+            return SubmissionStatus::Withdrawn;
+        }
+        if row.submitted_at.is_none() {
+            return SubmissionStatus::Draft;
+        }
+        if competition.opened_at.is_none() {
+            return SubmissionStatus::Submitted;
+        }
+        if self.waiting.contains(&row.id) {
+            return SubmissionStatus::ClarificationRequested;
+        }
+        let Some(q) = self.versions.get(&row.questionnaire_id) else {
+            return SubmissionStatus::Opened;
+        };
+        let q = &q.questionnaire;
+        let sealed = row.sealed().unwrap_or_default();
+        if q.questions()
+            .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
+        {
+            return SubmissionStatus::Excluded;
+        }
+        let (none, no_sheets) = (HashSet::new(), HashSet::new());
+        let moderated = self.moderated.get(&row.id).unwrap_or(&none);
+        if q.questions()
+            .filter(|x| x.kind.is_marked())
+            .all(|x| moderated.contains(&x.id))
+        {
+            return SubmissionStatus::Moderated;
+        }
+        let eligible: Vec<&Uuid> = self
+            .panel
+            .iter()
+            .filter(|u| !self.conflicts.contains(&(**u, row.organisation_id)))
+            .collect();
+        let done = self.sheets_done.get(&row.id).unwrap_or(&no_sheets);
+        if !eligible.is_empty() && eligible.iter().all(|u| done.contains(u)) {
+            SubmissionStatus::Evaluated
+        } else {
+            SubmissionStatus::Opened
+        }
+    }
+}
+
+/// The bidders' names, in one query.
+pub(super) async fn names_of(
+    conn: &mut AsyncPgConnection,
+    rows: impl Iterator<Item = &SubmissionRow>,
+) -> QueryResult<HashMap<Uuid, String>> {
+    let ids: Vec<Uuid> = rows.map(|r| r.organisation_id).collect();
+    Ok(organisations::table
+        .filter(organisations::id.eq_any(&ids))
+        .select((organisations::id, organisations::legal_name))
+        .load::<(Uuid, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// What the council sees of the submissions: that each exists, and where it is. An
+/// evaluator sees only the bidders they may mark.
+pub async fn list_submissions(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<Vec<SubmissionSummary>> {
+    let (competition, access) = competitions::load(conn, Some(user), id).await?;
+    let mut rows = bids(conn, id).await?;
+    match access {
+        Access::Council => {}
+        Access::Panel => {
+            let (declared, conflicted) = panels::declarations_of(conn, user, id).await?;
+            if !declared {
+                rows.clear();
+            }
+            rows.retain(|r| !conflicted.contains(&r.organisation_id));
+        }
+        Access::Public => return Err(EvaluationError::NotFound("Competition")),
+    }
+    let lots = competitions::lots(conn, id).await?;
+    let facts = StatusFacts::load(conn, &competition, &rows).await?;
+    let names = names_of(conn, rows.iter()).await?;
+    Ok(rows
+        .iter()
+        .map(|s| SubmissionSummary {
+            id: s.id,
+            organisation_id: s.organisation_id,
+            organisation_name: names.get(&s.organisation_id).cloned().unwrap_or_default(),
+            lot_id: s.lot_id,
+            lot: s
+                .lot_id
+                .and_then(|l| lots.iter().find(|x| x.id == l).map(|x| x.number)),
+            status: facts.status(&competition, s),
+            submitted_at: s.submitted_at,
+        })
+        .collect())
+}
+
+/// A provider's submission in its list.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable)]
+pub struct MySubmission {
+    pub id: Uuid,
+    pub competition_id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub lot_id: Option<Uuid>,
+    pub lot: Option<i32>,
+    pub submission_deadline: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub outcome: Option<SubmissionOutcome>,
+}
+
+/// The provider organisation's submissions, newest deadline first (at most 200).
+pub async fn mine(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Vec<MySubmission>> {
+    user.require(&[Role::Provider])?;
+    Ok(submissions::table
+        .inner_join(competition_table::table)
+        .left_join(
+            competition_lots::table.on(submissions::lot_id.eq(competition_lots::id.nullable())),
+        )
+        .filter(submissions::organisation_id.eq(user.organisation_id))
+        .order((
+            competition_table::submission_deadline.desc(),
+            submissions::id,
+        ))
+        .limit(200)
+        .select((
+            submissions::id,
+            competition_table::id,
+            competition_table::reference,
+            competition_table::title,
+            submissions::lot_id,
+            competition_lots::number.nullable(),
+            competition_table::submission_deadline,
+            submissions::submitted_at,
+            submissions::withdrawn_at,
+            submissions::outcome,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// The latest deadline among the organisation's submissions (drafts or submitted) still
+/// before their deadline by the database clock, if any: until then their content is sealed
+/// from everyone but the organisation's own users.
+pub async fn latest_open_deadline(
+    conn: &mut AsyncPgConnection,
+    organisation: Uuid,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    submissions::table
+        .inner_join(competition_table::table)
+        .filter(submissions::organisation_id.eq(organisation))
+        .filter(competition_table::cancelled_at.is_null())
+        .filter(competition_table::submission_deadline.gt(competitions::clock()))
+        .select(diesel::dsl::max(competition_table::submission_deadline))
+        .first(conn)
+        .await
+}
+
+/// [`latest_open_deadline`] as an account-recovery hold (`organisations::invitations`).
+pub fn recovery_hold(
+    conn: &mut AsyncPgConnection,
+    organisation: Uuid,
+) -> futures_util::future::BoxFuture<'_, QueryResult<Option<DateTime<Utc>>>> {
+    Box::pin(latest_open_deadline(conn, organisation))
+}

@@ -1,0 +1,872 @@
+//! Procurements: created, changed while a draft, assessed for conflicts, published (with
+//! opening notices), their timetable moved later, their questionnaire versioned, cancelled;
+//! who may see one and how; and the providers who follow one.
+
+use super::emails::{ProcurementCancelled, QuestionnaireChanged, TenderOpened, TimetableChanged};
+use super::errors::{ProcurementError, Refusal, Result};
+use super::model::*;
+use super::rules;
+use crate::audit::{self, Entry};
+use crate::auth::{AuthUser, Role};
+use crate::db::schema::{
+    competitions, districts, organisations, procurement_districts, procurement_documents,
+    procurement_interests, procurements, stored_files, submissions, users,
+};
+use crate::evaluation::{
+    self, Access, Competition, NewCompetition, OutcomeModel, Questionnaire, QuestionnaireView,
+    competitions as engine, questionnaires,
+};
+use crate::http::pagination::{PageRequest, Paged};
+use crate::http::problem::FieldError;
+use crate::mail::{self, Email, MailContext, Recipient};
+use crate::money::Pence;
+use crate::organisations::model::ServiceType;
+use crate::storage::{FileView, StoredFile};
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A procurement by id, or 404.
+async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ProcurementRow> {
+    rows()
+        .filter(procurements::id.eq(id))
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ProcurementError::not_found("Procurement"))
+}
+
+/// Loads a procurement the reader may see, and how they see it (the engine's rule for its
+/// competition). Anything else is a 404, so a draft's existence is not revealed.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    user: Option<&AuthUser>,
+    id: Uuid,
+) -> Result<(ProcurementRow, Access)> {
+    let row = find(conn, id).await?;
+    match engine::access(conn, user, &row.competition).await? {
+        Some(access) => Ok((row, access)),
+        None => Err(ProcurementError::not_found("Procurement")),
+    }
+}
+
+/// Loads a procurement the user manages (its council's commissioners), else 404 or 403.
+pub async fn load_managed(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<ProcurementRow> {
+    user.require(&[Role::Commissioner])?;
+    match load(conn, Some(user), id).await? {
+        (row, Access::Council) => Ok(row),
+        _ => Err(ProcurementError::not_found("Procurement")),
+    }
+}
+
+/// What the engine is told about the tender's competition.
+fn competition_of<'a>(id: Uuid, input: &'a ProcurementInput) -> NewCompetition<'a> {
+    NewCompetition {
+        id,
+        reference: &input.reference,
+        title: &input.title,
+        outcome_model: OutcomeModel::Ranked,
+        submission_deadline: input.submission_deadline,
+        decision_working_days: None,
+        lots: &input.lots,
+    }
+}
+
+/// Checks everything a commissioner sends, in one list: the competition's fields, the
+/// procedure's and the districts.
+async fn check_input(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    input: &ProcurementInput,
+) -> Result<()> {
+    let now = engine::db_now(conn).await?;
+    let mut errors = engine::check(&competition_of(id, input), now);
+    errors.extend(rules::check_procurement(input));
+    let mut ids = input.district_ids.clone();
+    ids.sort();
+    ids.dedup();
+    let known = crate::organisations::queries::count_districts(conn, &ids).await?;
+    if ids.is_empty() || known != ids.len() as i64 {
+        errors.push(FieldError::new(
+            "district_ids",
+            "Choose at least one district, from the list of districts",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ProcurementError::invalid(errors))
+    }
+}
+
+/// The procedure's columns a commissioner's input sets, shared by create and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = procurements)]
+struct Fields<'a> {
+    description: &'a str,
+    service_type: ServiceType,
+    estimated_value_pence: i64,
+    regime: Regime,
+    light_touch: bool,
+    procedure: Procedure,
+    clarification_deadline: chrono::DateTime<Utc>,
+    planned_award_date: chrono::NaiveDate,
+    standstill_working_days: i32,
+}
+
+impl<'a> From<&'a ProcurementInput> for Fields<'a> {
+    fn from(input: &'a ProcurementInput) -> Self {
+        Self {
+            description: input.description.trim(),
+            service_type: input.service_type,
+            estimated_value_pence: input.estimated_value_pence,
+            regime: input.regime,
+            light_touch: input.light_touch,
+            procedure: input.procedure,
+            clarification_deadline: input.clarification_deadline,
+            planned_award_date: input.planned_award_date,
+            standstill_working_days: input.standstill_working_days,
+        }
+    }
+}
+
+fn reference_taken(e: evaluation::EvaluationError) -> ProcurementError {
+    match e {
+        evaluation::EvaluationError::Invalid { errors, .. }
+            if errors.iter().any(|e| e.field == "reference") =>
+        {
+            ProcurementError::field(
+                "reference",
+                "Another procurement already has this reference",
+            )
+        }
+        other => other.into(),
+    }
+}
+
+async fn write_districts(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    district_ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(
+        procurement_districts::table.filter(procurement_districts::procurement_id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
+    let mut ids = district_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|d| {
+            (
+                procurement_districts::procurement_id.eq(id),
+                procurement_districts::district_id.eq(*d),
+            )
+        })
+        .collect();
+    diesel::insert_into(procurement_districts::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Creates a draft procurement and its competition, with an empty questionnaire
+/// (commissioners). One transaction.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    input: &ProcurementInput,
+) -> Result<ProcurementView> {
+    user.require(&[Role::Commissioner])?;
+    conn.transaction(async |tx| {
+        let id = Uuid::new_v4();
+        check_input(tx, id, input).await?;
+        engine::create(tx, user, &competition_of(id, input))
+            .await
+            .map_err(reference_taken)?;
+        diesel::insert_into(procurements::table)
+            .values((
+                procurements::id.eq(id),
+                Fields::from(input),
+                procurements::council_id.eq(user.organisation_id),
+                procurements::created_by.eq(user.id),
+            ))
+            .execute(tx)
+            .await?;
+        write_districts(tx, id, &input.district_ids).await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("procurement.created", "procurement", id).with_details(
+                serde_json::json!({"reference": input.reference.trim(), "title": input.title.trim()}),
+            ),
+        )
+        .await?;
+        let (row, _) = load(tx, Some(user), id).await?;
+        view(tx, &row).await
+    })
+    .await
+}
+
+/// Changes a draft procurement (commissioners). Published procurements change only
+/// through questionnaire versions, the timetable and clarifications.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    input: &ProcurementInput,
+) -> Result<ProcurementView> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        if row.competition.published_at.is_some() {
+            return Err(ProcurementError::refused(
+                Refusal::Published,
+                "A published procurement cannot be edited. Change the questionnaire (bidders are told) or answer a clarification instead.",
+            ));
+        }
+        check_input(tx, id, input).await?;
+        engine::update_draft(tx, &row.competition, &competition_of(id, input))
+            .await
+            .map_err(reference_taken)?;
+        diesel::update(procurements::table.find(id))
+            .set((Fields::from(input), procurements::updated_at.eq(diesel::dsl::now)))
+            .execute(tx)
+            .await?;
+        write_districts(tx, id, &input.district_ids).await?;
+        audit::record(tx, &user.actor(), Entry::new("procurement.updated", "procurement", id))
+            .await?;
+        let (row, _) = load(tx, Some(user), id).await?;
+        view(tx, &row).await
+    })
+    .await
+}
+
+/// What readers see of a procurement.
+pub async fn view(conn: &mut AsyncPgConnection, row: &ProcurementRow) -> Result<ProcurementView> {
+    Ok(views(conn, std::slice::from_ref(row)).await?.remove(0))
+}
+
+/// What readers see of several procurements, in a fixed number of statements whatever
+/// their number.
+pub async fn views(
+    conn: &mut AsyncPgConnection,
+    rows: &[ProcurementRow],
+) -> Result<Vec<ProcurementView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id()).collect();
+    let councils: HashMap<Uuid, String> = organisations::table
+        .filter(
+            organisations::id.eq_any(
+                rows.iter()
+                    .map(|r| r.competition.council_id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .select((organisations::id, organisations::legal_name))
+        .load::<(Uuid, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut districts_of: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
+    for (pid, did, name) in procurement_districts::table
+        .inner_join(districts::table)
+        .filter(procurement_districts::procurement_id.eq_any(&ids))
+        .order(districts::name)
+        .select((
+            procurement_districts::procurement_id,
+            districts::id,
+            districts::name,
+        ))
+        .load::<(Uuid, Uuid, String)>(conn)
+        .await?
+    {
+        districts_of.entry(pid).or_default().push((did, name));
+    }
+    let mut lots_of: HashMap<Uuid, Vec<evaluation::Lot>> = HashMap::new();
+    for (cid, lot) in crate::db::schema::competition_lots::table
+        .filter(crate::db::schema::competition_lots::competition_id.eq_any(&ids))
+        .order(crate::db::schema::competition_lots::number)
+        .select((
+            crate::db::schema::competition_lots::competition_id,
+            evaluation::Lot::as_select(),
+        ))
+        .load::<(Uuid, evaluation::Lot)>(conn)
+        .await?
+    {
+        lots_of.entry(cid).or_default().push(lot);
+    }
+    let mut documents_of: HashMap<Uuid, Vec<FileView>> = HashMap::new();
+    for (pid, title, file) in procurement_documents::table
+        .inner_join(stored_files::table)
+        .filter(procurement_documents::procurement_id.eq_any(&ids))
+        .order(stored_files::created_at)
+        .select((
+            procurement_documents::procurement_id,
+            procurement_documents::title,
+            StoredFile::as_select(),
+        ))
+        .load::<(Uuid, String, StoredFile)>(conn)
+        .await?
+    {
+        documents_of
+            .entry(pid)
+            .or_default()
+            .push(FileView::of(title, file));
+    }
+    let versions: HashMap<Uuid, i32> = crate::db::schema::questionnaire_versions::table
+        .filter(crate::db::schema::questionnaire_versions::competition_id.eq_any(&ids))
+        .filter(crate::db::schema::questionnaire_versions::lot_id.is_null())
+        .group_by(crate::db::schema::questionnaire_versions::competition_id)
+        .select((
+            crate::db::schema::questionnaire_versions::competition_id,
+            diesel::dsl::max(crate::db::schema::questionnaire_versions::version),
+        ))
+        .load::<(Uuid, Option<i32>)>(conn)
+        .await?
+        .into_iter()
+        .map(|(id, v)| (id, v.unwrap_or(1)))
+        .collect();
+    let now = Utc::now();
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let id = row.id();
+            let c = &row.competition;
+            let p = &row.procedure;
+            let districts = districts_of.remove(&id).unwrap_or_default();
+            ProcurementView {
+                id,
+                reference: c.reference.clone(),
+                title: c.title.clone(),
+                description: p.description.clone(),
+                council_name: councils.get(&c.council_id).cloned().unwrap_or_default(),
+                service_type: p.service_type,
+                district_ids: districts.iter().map(|d| d.0).collect(),
+                district_names: districts.into_iter().map(|d| d.1).collect(),
+                estimated_value_pence: p.estimated_value_pence,
+                regime: p.regime,
+                light_touch: p.light_touch,
+                procedure: p.procedure,
+                lots: lots_of.remove(&id).unwrap_or_default(),
+                clarification_deadline: p.clarification_deadline,
+                submission_deadline: c.submission_deadline,
+                planned_award_date: p.planned_award_date,
+                standstill_working_days: p.standstill_working_days,
+                status: row.status(now),
+                published_at: c.published_at,
+                conflicts_assessed_at: p.conflicts_assessed_at,
+                opened_at: c.opened_at,
+                awarded_at: c.decided_at,
+                standstill_ends_at: p.standstill_ends_at,
+                contract_entered_at: p.contract_entered_at,
+                questionnaire_version: versions.get(&id).copied().unwrap_or(1),
+                documents: documents_of.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// Procurements the reader may see: the public and providers see published ones, the
+/// council sees its own, evaluators those on whose panel they sit. Newest deadline first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: Option<&AuthUser>,
+    filter: &ProcurementFilter,
+    page: PageRequest,
+) -> Result<Paged<ProcurementView>> {
+    use crate::db::schema::panel_members;
+    let mut query = procurements::table
+        .inner_join(competitions::table)
+        .into_boxed();
+    let mut count = procurements::table
+        .inner_join(competitions::table)
+        .into_boxed();
+    macro_rules! both {
+        ($f:expr) => {{
+            query = query.filter($f);
+            count = count.filter($f);
+        }};
+    }
+    match user {
+        Some(u) if u.is_council() && u.role != Role::Evaluator => {
+            both!(competitions::council_id.eq(u.organisation_id))
+        }
+        Some(u) if u.role == Role::Evaluator => both!(
+            procurements::id.eq_any(
+                panel_members::table
+                    .filter(panel_members::user_id.eq(u.id))
+                    .select(panel_members::competition_id)
+            )
+        ),
+        _ => both!(competitions::published_at.is_not_null()),
+    }
+    if let Some(s) = filter.service_type {
+        both!(procurements::service_type.eq(s));
+    }
+    if let Some(d) = filter.district_id {
+        both!(
+            procurements::id.eq_any(
+                procurement_districts::table
+                    .filter(procurement_districts::district_id.eq(d))
+                    .select(procurement_districts::procurement_id)
+            )
+        );
+    }
+    if filter.open == Some(true) {
+        both!(competitions::published_at.is_not_null());
+        both!(competitions::submission_deadline.gt(diesel::dsl::now));
+        both!(competitions::cancelled_at.is_null());
+    }
+    let total: i64 = count.count().get_result(conn).await?;
+    let rows: Vec<ProcurementRow> = query
+        .order((competitions::submission_deadline.desc(), procurements::id))
+        .limit(page.limit())
+        .offset(page.offset())
+        .select(ProcurementRow::as_select())
+        .load(conn)
+        .await?;
+    let items = views(conn, &rows).await?;
+    Ok(Paged::new(items, total, page))
+}
+
+/// Records the conflicts assessment (PA2023 s.83) (commissioners): before publication,
+/// and kept up to date until award.
+pub async fn record_conflicts_assessment(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    assessment: &str,
+) -> Result<()> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        let text = assessment.trim();
+        if text.is_empty() || text.len() > evaluation::rules::TEXT_MAX {
+            return Err(ProcurementError::field(
+                "assessment",
+                "Describe the conflicts assessment: who was considered, any conflicts found, and how they are managed (up to 20,000 characters)",
+            ));
+        }
+        if row.awarded_at().is_some() {
+            return Err(ProcurementError::refused(
+                Refusal::Awarded,
+                "The procurement has been awarded.",
+            ));
+        }
+        diesel::update(procurements::table.find(id))
+            .set((
+                procurements::conflicts_assessment.eq(text),
+                procurements::conflicts_assessed_at.eq(diesel::dsl::now),
+                procurements::conflicts_assessed_by.eq(user.id),
+                procurements::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(tx)
+            .await?;
+        // The log keeps every version of the assessment, not just the fact it changed.
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("procurement.conflicts_assessed", "procurement", id).with_details(
+                serde_json::json!({"assessment": text, "previous": row.procedure.conflicts_assessment}),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Publishes a draft (commissioners): refused without a conflicts assessment, with an
+/// incomplete questionnaire, or once the deadline has passed (database clock). Freezes the
+/// questionnaire and emails an opening notice to every provider who asked for them for
+/// this type of service.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<()> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        if row.competition.published_at.is_some() {
+            return Err(ProcurementError::refused(
+                Refusal::Published,
+                "The procurement is already published.",
+            ));
+        }
+        if row.procedure.conflicts_assessed_at.is_none() {
+            return Err(ProcurementError::refused(
+                Refusal::ConflictsAssessmentMissing,
+                "Record the conflicts assessment before publishing.",
+            ));
+        }
+        engine::publish(tx, &row.competition).await?;
+        let notified = opening_notices(tx, mail_context, &row).await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("procurement.published", "procurement", id).with_details(
+                serde_json::json!({"reference": row.competition.reference, "opening_notices": notified}),
+            ),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Emails the opening notice of a just-published procurement to providers' users who
+/// have confirmed their email address, have not turned opening notices off, and chose this
+/// type of service (or chose none, which means every type). Returns how many were queued.
+async fn opening_notices(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    row: &ProcurementRow,
+) -> Result<usize> {
+    use crate::db::schema::notification_service_types as prefs;
+    let service_type = row.procedure.service_type;
+    let recipients: Vec<(String, String, Uuid)> = users::table
+        .inner_join(organisations::table)
+        .filter(users::role.eq(Role::Provider))
+        .filter(users::active.eq(true))
+        .filter(organisations::active.eq(true))
+        .filter(users::email_verified_at.is_not_null())
+        .filter(
+            diesel::dsl::not(diesel::dsl::exists(
+                prefs::table.filter(prefs::user_id.eq(users::id)),
+            ))
+            .or(diesel::dsl::exists(
+                prefs::table
+                    .filter(prefs::user_id.eq(users::id))
+                    .filter(prefs::service_type.eq(service_type.as_str())),
+            )),
+        )
+        .order(users::email)
+        .select((users::email, users::name, users::id))
+        .load(conn)
+        .await?;
+    let view = view(conn, row).await?;
+    let message = TenderOpened {
+        reference: view.reference.clone(),
+        title: view.title.clone(),
+        council: view.council_name.clone(),
+        service: view.service_type.label().into(),
+        districts: view.district_names.join(", "),
+        value: Pence(view.estimated_value_pence).to_string(),
+        clarification_deadline: crate::calendar::london_time(view.clarification_deadline),
+        deadline: crate::calendar::london_time(view.submission_deadline),
+        link: format!("{}/opportunities/{}", mail_context.public_url, view.id),
+    };
+    let reason = format!(
+        "You received this email because you asked for opening notices about {}.",
+        service_type.label().to_lowercase()
+    );
+    let mut queued = 0;
+    for recipient in recipients {
+        let email = Email::new(&message, recipient, reason.clone())
+            .optional(mail::NotificationKind::OpeningNotices);
+        queued += usize::from(mail::enqueue(conn, mail_context, email).await?.is_some());
+    }
+    Ok(queued)
+}
+
+/// Moves a published procurement's deadlines later (commissioners), while it is still
+/// open by the database clock. Deadlines only move later, so nobody loses time they were
+/// promised; everyone who registered interest or started a bid is emailed the change.
+pub async fn change_timetable(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+    input: &TimetableInput,
+) -> Result<ProcurementView> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        if row.competition.published_at.is_none() {
+            return Err(ProcurementError::refused(
+                Refusal::Draft,
+                "This procurement is not published: change its details instead.",
+            ));
+        }
+        let errors = rules::check_timetable(
+            input,
+            row.procedure.clarification_deadline,
+            row.competition.submission_deadline,
+        );
+        if !errors.is_empty() {
+            return Err(ProcurementError::invalid(errors));
+        }
+        engine::move_deadline(tx, &row.competition, input.submission_deadline).await?;
+        diesel::update(procurements::table.find(id))
+            .set((
+                procurements::clarification_deadline.eq(input.clarification_deadline),
+                procurements::planned_award_date.eq(input.planned_award_date),
+                procurements::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(tx)
+            .await?;
+        let message = TimetableChanged {
+            reference: row.competition.reference.clone(),
+            title: row.competition.title.clone(),
+            why: input.reason.trim().into(),
+            old_deadline: crate::calendar::london_time(row.competition.submission_deadline),
+            deadline: crate::calendar::london_time(input.submission_deadline),
+            clarification_deadline: crate::calendar::london_time(input.clarification_deadline),
+            link: format!("{}/opportunities/{}", mail_context.public_url, id),
+        };
+        tell_bidders(tx, mail_context, &row.competition, &message).await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("procurement.timetable_changed", "procurement", id).with_details(
+                serde_json::json!({
+                    "from": row.competition.submission_deadline,
+                    "to": input.submission_deadline,
+                    "clarification_deadline": input.clarification_deadline,
+                }),
+            ),
+        )
+        .await?;
+        let (row, _) = load(tx, Some(user), id).await?;
+        view(tx, &row).await
+    })
+    .await
+}
+
+/// Cancels a procurement before award (commissioners); everyone who registered interest
+/// or started a bid is told.
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<()> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        engine::cancel(tx, &row.competition).await.map_err(|_| {
+            ProcurementError::refused(
+                Refusal::Closed,
+                "Only a procurement that is not yet awarded or cancelled can be cancelled.",
+            )
+        })?;
+        let message = ProcurementCancelled {
+            reference: row.competition.reference.clone(),
+            title: row.competition.title.clone(),
+            opened: row.competition.opened_at.is_some(),
+            link: format!("{}/bids", mail_context.public_url),
+        };
+        tell_bidders(tx, mail_context, &row.competition, &message).await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("procurement.cancelled", "procurement", id),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Which questionnaire version.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// A version number; the newest when absent.
+    pub version: Option<i32>,
+}
+
+/// The questionnaire bidders answer: the newest version, or an earlier one.
+pub async fn questionnaire(
+    conn: &mut AsyncPgConnection,
+    user: Option<&AuthUser>,
+    id: Uuid,
+    version: Option<i32>,
+) -> Result<QuestionnaireView> {
+    load(conn, user, id).await?;
+    let current = questionnaires::current(conn, id, None).await?;
+    match version {
+        None => Ok(current),
+        Some(v) if v == current.version.version => Ok(current),
+        Some(v) => {
+            let wanted: Option<Uuid> = crate::db::schema::questionnaire_versions::table
+                .filter(crate::db::schema::questionnaire_versions::competition_id.eq(id))
+                .filter(crate::db::schema::questionnaire_versions::lot_id.is_null())
+                .filter(crate::db::schema::questionnaire_versions::version.eq(v))
+                .select(crate::db::schema::questionnaire_versions::id)
+                .first(conn)
+                .await
+                .optional()?;
+            match wanted {
+                Some(q) => Ok(questionnaires::by_id(conn, q).await?),
+                None => Err(ProcurementError::not_found("Questionnaire version")),
+            }
+        }
+    }
+}
+
+/// What a commissioner sends to replace the questionnaire.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct QuestionnaireInput {
+    pub questionnaire: Questionnaire,
+    /// Required once published: what changed, as bidders will read it.
+    #[serde(default)]
+    pub change_note: String,
+}
+
+/// Replaces the questionnaire (commissioners). Before publication the draft changes in
+/// place; afterwards (and only before the deadline) the change becomes a new version,
+/// drafts move to it, and every interested bidder is emailed the change note.
+pub async fn replace_questionnaire(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+    input: QuestionnaireInput,
+) -> Result<QuestionnaireView> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        let replaced = questionnaires::replace(
+            tx,
+            user,
+            &row.competition,
+            None,
+            input.questionnaire,
+            &input.change_note,
+        )
+        .await?;
+        if replaced.versioned {
+            let message = QuestionnaireChanged {
+                reference: row.competition.reference.clone(),
+                title: row.competition.title.clone(),
+                version: replaced.view.version.version,
+                change_note: replaced.view.version.change_note.clone(),
+                link: format!("{}/opportunities/{}", mail_context.public_url, id),
+            };
+            tell_bidders(tx, mail_context, &row.competition, &message).await?;
+        }
+        Ok(replaced.view)
+    })
+    .await
+}
+
+/// Emails `message` to everyone whose organisation registered interest in the
+/// procurement or started a bid for it, saying that is why.
+async fn tell_bidders<M: mail::Message>(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    competition: &Competition,
+    message: &M,
+) -> Result<()> {
+    for recipient in interested_users(conn, competition.id).await? {
+        let email = Email::new(
+            message,
+            recipient,
+            format!(
+                "You received this email because your organisation registered interest in {} or started a bid for it.",
+                competition.reference
+            ),
+        );
+        mail::enqueue(conn, mail_context, email).await?;
+    }
+    Ok(())
+}
+
+/// Active users of organisations that registered interest in, or started a bid for, a
+/// procurement: who is told of changes and published clarifications.
+pub async fn interested_users(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<Recipient>> {
+    let orgs = procurement_interests::table
+        .filter(procurement_interests::procurement_id.eq(id))
+        .select(procurement_interests::organisation_id);
+    let rows: Vec<(String, String, Uuid)> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq(Role::Provider))
+        .filter(
+            users::organisation_id
+                .eq_any(orgs)
+                .or(users::organisation_id.eq_any(
+                    submissions::table
+                        .filter(submissions::competition_id.eq(id))
+                        .select(submissions::organisation_id),
+                )),
+        )
+        .order(users::email)
+        .select((users::email, users::name, users::id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(Recipient::from).collect())
+}
+
+/// Registers the provider's interest, so that it hears of changes and published
+/// clarifications. Repeating it changes nothing. Starting a bid registers it too.
+pub(super) async fn note_interest(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<bool> {
+    let n = diesel::insert_into(procurement_interests::table)
+        .values((
+            procurement_interests::procurement_id.eq(id),
+            procurement_interests::organisation_id.eq(user.organisation_id),
+            procurement_interests::user_id.eq(user.id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Registers the provider's interest in a procurement open for bids.
+pub async fn register_interest(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<()> {
+    user.require(&[Role::Provider])?;
+    conn.transaction(async |tx| {
+        let (row, _) = load(tx, Some(user), id).await?;
+        if row.status(engine::db_now(tx).await?) != ProcurementStatus::Open {
+            return Err(ProcurementError::refused(
+                Refusal::NotOpen,
+                "This opportunity is not open for bids.",
+            ));
+        }
+        if note_interest(tx, user, id).await? {
+            audit::record(
+                tx,
+                &user.actor(),
+                Entry::new("procurement.interest_registered", "procurement", id)
+                    .for_organisation(user.organisation_id),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Whether the provider's organisation has registered interest.
+pub async fn has_interest(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        procurement_interests::table
+            .filter(procurement_interests::procurement_id.eq(id))
+            .filter(procurement_interests::organisation_id.eq(user.organisation_id)),
+    ))
+    .get_result(conn)
+    .await
+}
