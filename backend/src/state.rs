@@ -3,7 +3,7 @@
 //! together in `app` and `worker`.
 
 use crate::auth::Gate;
-use crate::background::{JobContext, JobRegistry, JobRunner};
+use crate::background::{JobContext, JobMetrics, JobRegistry, JobRunner};
 use crate::config::Settings;
 use crate::db::{DbConn, DbPool};
 use crate::http::problem::Problem;
@@ -36,25 +36,32 @@ impl AppState {
         let rate_limits = Arc::new(crate::auth::throttle::RateLimits::new(&settings));
         let gate = Arc::new(Gate::new(&settings, pool.clone()));
         let settings = Arc::new(settings);
+        // One set of metrics for the process: /metrics shows the requests it answered and
+        // the job runs it ended.
+        let metrics = Arc::new(crate::http::metrics::Metrics::new());
+        let job_metrics = JobMetrics::new(metrics.clone(), jobs.jobs().iter().map(|j| j.name));
         Self {
             rate_limits,
             gate,
-            jobs: Arc::new(::jobs::Runner::new(
-                pool.clone(),
-                Arc::new(jobs),
-                JobContext {
-                    pool: pool.clone(),
-                    settings: settings.clone(),
-                    mail: mail.clone(),
-                    files: files.clone(),
-                },
-                Arc::new(::jobs::SystemClock),
-                crate::background::worker_name(),
-            )),
+            jobs: Arc::new(
+                ::jobs::Runner::new(
+                    pool.clone(),
+                    Arc::new(jobs),
+                    JobContext {
+                        pool: pool.clone(),
+                        settings: settings.clone(),
+                        mail: mail.clone(),
+                        files: files.clone(),
+                    },
+                    Arc::new(::jobs::SystemClock),
+                    crate::background::worker_name(),
+                )
+                .with_observer(Arc::new(job_metrics)),
+            ),
             mail,
             settings,
             pool,
-            metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            metrics,
             files,
         }
     }

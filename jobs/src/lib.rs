@@ -13,6 +13,9 @@
 //!   and visible.
 //! - **Time** comes from an injected [`clock::Clock`]; handlers receive the tick they run
 //!   for and never need the wall clock.
+//! - **Observing**: an [`Observer`] given to the runner hears of each run as it ends (job,
+//!   outcome, how long it ran), so the application can keep metrics without this crate
+//!   knowing how.
 //!
 //! The tables are created by the application's migrations (`migrations/*_jobs_and_mail`).
 
@@ -21,5 +24,5 @@ pub mod runner;
 pub mod schedule;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use runner::{Job, JobStatus, Outcome, Registry, RunRecord, Runner, Tick};
+pub use runner::{Job, JobStatus, Observer, Outcome, Registry, RunRecord, Runner, Tick};
 pub use schedule::{CatchUp, Schedule};

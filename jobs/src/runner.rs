@@ -127,6 +127,31 @@ pub enum Outcome {
     Released,
 }
 
+impl Outcome {
+    /// Every outcome's [`Outcome::name`].
+    pub const NAMES: [&'static str; 4] = ["succeeded", "retrying", "failed", "released"];
+
+    /// The outcome's name without its details, as serialised in `outcome`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Retrying { .. } => "retrying",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Released => "released",
+        }
+    }
+}
+
+/// Told of every run as it ends, once its outcome is recorded: the application's hook for
+/// metrics. The runner knows nothing of what is done with it, and waits for it, so it must
+/// be quick.
+pub trait Observer: Send + Sync {
+    /// A run of `job` ended with `outcome`. `ran_for` is how long its handler ran; `None`
+    /// when no handler ran (a job no longer registered, or a run whose worker died on its
+    /// last allowed attempt).
+    fn run_ended(&self, job: &str, outcome: &Outcome, ran_for: Option<std::time::Duration>);
+}
+
 /// A row of `job_runs`, for status pages.
 #[derive(Debug, Clone, QueryableByName, Serialize)]
 pub struct RunRecord {
@@ -203,6 +228,7 @@ pub struct Runner<C> {
     context: C,
     clock: Arc<dyn Clock>,
     worker: String,
+    observer: Option<Arc<dyn Observer>>,
     /// How long a claimed run is ours without a heartbeat.
     pub lease: Duration,
     /// How long to wait between looks for due work when idle.
@@ -226,15 +252,28 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             context,
             clock,
             worker,
+            observer: None,
             lease: Duration::minutes(5),
             poll: std::time::Duration::from_secs(1),
             grace: std::time::Duration::from_secs(20),
         }
     }
 
+    /// Tells `observer` of every run this runner ends.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// The registry.
     pub fn registry(&self) -> &Registry<C> {
         &self.registry
+    }
+
+    fn report(&self, job: &str, outcome: &Outcome, ran_for: Option<std::time::Duration>) {
+        if let Some(observer) = &self.observer {
+            observer.run_ended(job, outcome, ran_for);
+        }
     }
 
     async fn conn(
@@ -335,20 +374,12 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let id = claimed.id;
         if claimed.attempts > claimed.max_attempts {
             // Its worker died on the last allowed attempt.
-            self.finish(
-                id,
-                Outcome::Failed {
-                    error: "the worker stopped during the last allowed attempt".into(),
-                },
-                claimed.attempts,
-            )
-            .await?;
-            return Ok(Some((
-                id,
-                Outcome::Failed {
-                    error: "the worker stopped during the last allowed attempt".into(),
-                },
-            )));
+            let outcome = Outcome::Failed {
+                error: "the worker stopped during the last allowed attempt".into(),
+            };
+            self.finish(id, outcome.clone(), claimed.attempts).await?;
+            self.report(&claimed.job, &outcome, None);
+            return Ok(Some((id, outcome)));
         }
         let Some(job) = self.registry.find(&claimed.job) else {
             let outcome = Outcome::Failed {
@@ -356,6 +387,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             };
             self.finish(id, outcome.clone(), claimed.max_attempts)
                 .await?;
+            self.report(&claimed.job, &outcome, None);
             return Ok(Some((id, outcome)));
         };
         let tick = Tick {
@@ -364,11 +396,14 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             attempt: claimed.attempts,
             manual: claimed.manual,
         };
+        let started = std::time::Instant::now();
         let work = (job.handler)(self.context.clone(), tick);
         let outcome = self
             .drive(id, work, stop, claimed.attempts, claimed.max_attempts)
             .await?;
+        let ran_for = started.elapsed();
         self.finish(id, outcome.clone(), claimed.attempts).await?;
+        self.report(job.name, &outcome, Some(ran_for));
         Ok(Some((id, outcome)))
     }
 
@@ -564,6 +599,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             attempt: claimed.attempts,
             manual: true,
         };
+        let started = std::time::Instant::now();
         let work = (job.handler)(self.context.clone(), tick);
         let outcome = self
             .drive(
@@ -574,7 +610,9 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 claimed.max_attempts,
             )
             .await?;
+        let ran_for = started.elapsed();
         self.finish(id, outcome.clone(), claimed.attempts).await?;
+        self.report(job.name, &outcome, Some(ran_for));
         Ok((id, outcome))
     }
 
@@ -690,6 +728,25 @@ pub fn backoff(attempt: i32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outcome_names_are_the_serialised_tags() {
+        let outcomes = [
+            super::Outcome::Succeeded,
+            super::Outcome::Retrying {
+                error: "down".into(),
+                retry_at: chrono::Utc::now(),
+            },
+            super::Outcome::Failed {
+                error: "down".into(),
+            },
+            super::Outcome::Released,
+        ];
+        for (outcome, name) in outcomes.iter().zip(super::Outcome::NAMES) {
+            assert_eq!(outcome.name(), name);
+            assert_eq!(serde_json::to_value(outcome).unwrap()["outcome"], name);
+        }
+    }
+
     #[test]
     fn backoff_doubles_and_is_capped() {
         assert_eq!(super::backoff(1).num_seconds(), 30);

@@ -201,6 +201,9 @@ pub struct TestApp {
     client: awc::Client,
     /// This instance's signed-in-user cache (to check it is in use).
     pub auth_cache: std::sync::Arc<backend::auth::cache::AuthCache>,
+    /// This instance's job runner: a job run through it is counted in this instance's
+    /// `/metrics`, as a job run by `serve` is.
+    pub jobs: std::sync::Arc<backend::background::JobRunner>,
     /// Whether dropping this app drops its database (a sibling instance does not).
     owns_database: bool,
 }
@@ -276,6 +279,7 @@ fn serve_with(
     let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
     let handle = app.handle();
     let auth_cache = app.state().gate.cache.clone();
+    let jobs = app.state().jobs.clone();
     actix_web::rt::spawn(app.run());
     TestApp {
         address,
@@ -285,6 +289,7 @@ fn serve_with(
         db_name,
         handle,
         auth_cache,
+        jobs,
         owns_database,
         client: awc::Client::builder()
             .disable_redirects()

@@ -10,9 +10,10 @@ use actix_web::{ResponseError, web};
 use tracing::Instrument;
 
 /// Gives each request an id (from `X-Request-Id` when sane, else new), logs it in a span,
-/// returns it in the response, and records the request in the metrics. Any error answer that
-/// is neither problem+json nor an HTML page (such as actix's own plain-text "payload reached
-/// size limit") is rewritten as a problem with the same status.
+/// returns it in the response, and records the request in the metrics under the route
+/// pattern it matched. Any error answer that is neither problem+json nor an HTML page (such
+/// as actix's own plain-text "payload reached size limit") is rewritten as a problem with
+/// the same status.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -34,9 +35,13 @@ pub async fn request_context(
         *req.method(),
         actix_web::http::Method::GET | actix_web::http::Method::HEAD
     );
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let method = req.method().clone();
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();
+    // The pattern that matched (`/api/v1/procurements/{id}`), never the path itself.
+    let route = response.request().match_pattern();
     let content_type = response
         .headers()
         .get("content-type")
@@ -53,9 +58,12 @@ pub async fn request_context(
     } else {
         response.map_into_left_body()
     };
-    let micros = started.elapsed().as_micros() as u64;
+    let took = started.elapsed();
+    let micros = took.as_micros() as u64;
     if let Some(state) = &state {
-        state.metrics.observe(status, micros);
+        state
+            .metrics
+            .observe_request(method.as_str(), route.as_deref(), status, took);
         // A request that may have changed who can do what (signing out, deactivating,
         // a new password) empties this instance's cache at once; other instances hear of
         // it through NOTIFY.

@@ -55,7 +55,7 @@ async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
+        .content_type(crate::http::metrics::CONTENT_TYPE)
         .body(state.metrics.render(&state.pool))
 }
 

@@ -128,14 +128,67 @@ async fn health_and_metrics_answer() {
     assert_eq!(h.json()["database"], "ok");
     assert!(h.header("x-request-id").is_some());
     let m = app.get("/metrics", None).await;
+    assert_eq!(
+        m.header("content-type").as_deref(),
+        Some("text/plain; version=0.0.4")
+    );
     assert!(
-        m.text().contains("http_requests_total{class=\"2xx\"}"),
+        m.text()
+            .contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
         "{}",
         m.text()
     );
-    assert!(m.text().contains("db_pool_connections"));
+    assert!(m.text().contains(r#"db_pool_connections{state="max"} 4"#));
     let spec = app.get("/api/v1/openapi.json", None).await.json();
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/auth/token"]["post"].is_object());
     assert!(spec["paths"]["/api/v1/organisations/{id}"]["put"].is_object());
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_never_by_path() {
+    let app = spawn_app().await;
+    let provider = app.token("bids@brightcare.example").await;
+    let own = app.get("/api/v1/me", Some(&provider)).await.json()["organisation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unknown = uuid::Uuid::new_v4().to_string();
+    for _ in 0..2 {
+        let r = app
+            .get(&format!("/api/v1/organisations/{own}"), Some(&provider))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    app.get(&format!("/api/v1/organisations/{unknown}"), Some(&provider))
+        .await
+        .problem(404);
+    app.raw(
+        "DELETE",
+        &format!("/api/v1/organisations/{own}"),
+        &[],
+        vec![],
+    )
+    .await
+    .problem(405);
+    // Paths no route matches share one label, however many there are.
+    app.get(&format!("/api/v1/no-such-thing/{unknown}"), None)
+        .await
+        .problem(404);
+    app.get("/no/such/page", None).await.problem(404);
+    let m = app.get("/metrics", None).await.text();
+    for line in [
+        r#"http_requests_total{method="POST",route="/api/v1/auth/token",status="200"} 1"#,
+        r#"http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#,
+        r#"http_requests_total{method="GET",route="/api/v1/organisations/{id}",status="200"} 2"#,
+        r#"http_requests_total{method="GET",route="/api/v1/organisations/{id}",status="404"} 1"#,
+        r#"http_requests_total{method="DELETE",route="/api/v1/organisations/{id}",status="405"} 1"#,
+        r#"http_requests_total{method="GET",route="unmatched",status="404"} 2"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/api/v1/organisations/{id}"} 3"#,
+    ] {
+        assert!(m.lines().any(|l| l == line), "missing {line} in\n{m}");
+    }
+    for path in [own.as_str(), unknown.as_str(), "/no/such/page"] {
+        assert!(!m.contains(path), "{path} is in the metrics:\n{m}");
+    }
 }

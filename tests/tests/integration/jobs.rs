@@ -364,3 +364,67 @@ async fn on_shutdown_a_run_that_cannot_finish_is_given_back() {
         "released for another worker, the attempt not counted"
     );
 }
+
+#[actix_web::test]
+async fn job_runs_are_counted_by_job_and_outcome_and_timed_by_job() {
+    let app = spawn_app().await;
+    let log: Log = Default::default();
+    let metrics = Arc::new(backend::http::metrics::Metrics::new());
+    let names: Vec<&str> = registry().jobs().iter().map(|j| j.name).collect();
+    let observer = backend::background::JobMetrics::new(metrics.clone(), names);
+    let clock = Arc::new(ManualClock::new(at("2026-01-05T08:59:30Z")));
+    let r = runner(&app, clock.clone(), log, "observed").with_observer(Arc::new(observer));
+    r.schedule_due().await.unwrap();
+    // 09:00: the minutely job succeeds, the failing one fails and will retry.
+    clock.set(at("2026-01-05T09:00:01Z"));
+    r.run_pending().await.unwrap();
+    // After the backoff, its last attempt fails for good.
+    clock.advance(Duration::seconds(40));
+    r.run_pending().await.unwrap();
+    let text = metrics.render(&app.pool);
+    for line in [
+        r#"job_runs_total{job="every-minute",outcome="succeeded"} 1"#,
+        r#"job_runs_total{job="always-fails",outcome="retrying"} 1"#,
+        r#"job_runs_total{job="always-fails",outcome="failed"} 1"#,
+        r#"job_runs_total{job="always-fails",outcome="succeeded"} 0"#,
+        r#"job_runs_total{job="hangs-first",outcome="succeeded"} 0"#,
+        r#"job_run_duration_seconds_count{job="always-fails"} 2"#,
+        r#"job_run_duration_seconds_count{job="every-minute"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+    }
+}
+
+#[actix_web::test]
+async fn a_job_run_by_the_serving_process_shows_in_its_metrics() {
+    let app = spawn_app().await;
+    let before = app.get("/metrics", None).await.text();
+    // Every registered job is listed at zero before it first runs here.
+    for line in [
+        r#"job_runs_total{job="housekeeping",outcome="succeeded"} 0"#,
+        r#"job_runs_total{job="audit-checkpoint",outcome="failed"} 0"#,
+    ] {
+        assert!(
+            before.lines().any(|l| l == line),
+            "missing {line} in\n{before}"
+        );
+    }
+    let (_, outcome) = app
+        .jobs
+        .run_now("housekeeping", at("2026-06-01T02:15:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Succeeded);
+    let after = app.get("/metrics", None).await.text();
+    for line in [
+        r#"job_runs_total{job="housekeeping",outcome="succeeded"} 1"#,
+        r#"job_runs_total{job="housekeeping",outcome="failed"} 0"#,
+        r#"job_run_duration_seconds_count{job="housekeeping"} 1"#,
+        r#"job_runs_total{job="audit-checkpoint",outcome="succeeded"} 0"#,
+    ] {
+        assert!(
+            after.lines().any(|l| l == line),
+            "missing {line} in\n{after}"
+        );
+    }
+}
