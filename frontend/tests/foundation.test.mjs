@@ -259,6 +259,14 @@ test('a developer calls the API from the explorer under the strict Content-Secur
   assert.equal(JSON.parse(me.body).email, 'evaluator@council.example');
   // Opening an operation puts it in the address bar (deep linking still works).
   assert.match(page.url(), /#\/auth\/get_me$/);
+
+  // A list, with a query parameter typed into its labelled field.
+  const list = await openOperation(page, 'organisations-list_organisations');
+  await list.getByRole('button', { name: 'Try it out' }).click();
+  await list.getByRole('textbox', { name: /^per_page for GET/ }).fill('2');
+  const organisations = await execute(list, undefined, { tried: true });
+  assert.equal(organisations.status, 200, organisations.body);
+  assert.equal(JSON.parse(organisations.body).items.length, 2);
   assert.deepEqual(errors, []);
   await context.close();
 });

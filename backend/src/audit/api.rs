@@ -10,6 +10,7 @@ use actix_web::web;
 
 /// `?anchor=` on the verifier: a line from an administrators' checkpoint email.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnchorQuery {
     /// `audit-anchor.v1.…`, as emailed each morning.
     pub anchor: Option<String>,

@@ -93,6 +93,7 @@ pub async fn find_user_by_email(
 
 /// Filters for the user list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct UserFilter {
     /// Part of a name or email address.
@@ -147,6 +148,7 @@ pub async fn list_users(
 
 /// Filters for the organisation list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct OrganisationFilter {
     /// Part of the legal name, or a registration number.
