@@ -1,16 +1,19 @@
-// Build the committed static assets: static/app.css, static/images/ and
-// static/vendor/swagger-ui/.
+// Build the committed static assets: static/app.css, static/api-explorer.css,
+// static/images/ and static/vendor/swagger-ui/.
 //
 //   node scripts/build.mjs            -> writes into frontend/static/
 //   node scripts/build.mjs <outDir>   -> writes into <outDir> (used by check-build)
 //
 // Everything else in static/ is hand-written and is NOT touched by the build;
 // such files are listed in HAND_WRITTEN below so check-build does not report
-// them as stale (currently only static/api-docs.js, the Swagger UI
-// initialiser loaded by the /api/docs page).
+// them as stale (static/api-docs.js, the Swagger UI initialiser loaded by the
+// /api/docs/explorer page, and static/bid-form.js).
 //
 // - Compiles scss/app.scss (GOV.UK Frontend v5) with dart-sass, compressed,
 //   no source map.
+// - Compiles scss/api-explorer.scss the same way into api-explorer.css: the
+//   explorer's fixes to Swagger UI's colours and target sizes (it uses GOV.UK
+//   Frontend's colour settings only, so it outputs none of its CSS).
 // - Ships NO GOV.UK image. Every file in govuk-frontend's dist/govuk/assets/
 //   images/ (favicon.ico, favicon.svg, govuk-icon-*.png, govuk-icon-mask.svg,
 //   govuk-opengraph-image.png, govuk-crest.svg) shows the Royal Crown, which
@@ -46,18 +49,11 @@ const SWAGGER_UI_LICENCES = ['LICENSE', 'NOTICE', 'swagger-ui-bundle.js.LICENSE.
 export function build(outDir = join(root, 'static'), { quiet = false } = {}) {
   const log = quiet ? () => {} : (...a) => console.log(...a);
 
-  const result = sass.compile(join(root, 'scss', 'app.scss'), {
-    loadPaths: [join(root, 'node_modules')],
-    style: 'compressed',
-    sourceMap: false,
-    // govuk-frontend v5 uses @import and global functions internally; those
-    // deprecation warnings are its own, not ours.
-    quietDeps: true,
-  });
   // The footer's "Crown copyright" logo is the only image the GOV.UK CSS
   // refers to; it is the crest, which is not shipped. Drop the reference so
   // no crown is ever requested (scss/app.scss also hides that logo).
-  const css = result.css.replaceAll('url("/static/images/govuk-crest.svg")', 'none').trimEnd() + '\n';
+  const css = compileScss('app.scss').replaceAll('url("/static/images/govuk-crest.svg")', 'none');
+  const explorerCss = compileScss('api-explorer.scss');
 
   const problems = [];
   if (/GDS Transport/i.test(css)) problems.push('app.css mentions "GDS Transport"');
@@ -65,8 +61,11 @@ export function build(outDir = join(root, 'static'), { quiet = false } = {}) {
   if (/\.woff2?\b/i.test(css)) problems.push('app.css references a web font file');
   if (/crest|crown/i.test(css.replace(/govuk-footer__crown/g, ''))) problems.push('app.css references a crown image');
 
+  if (/@font-face|url\(/i.test(explorerCss)) problems.push('api-explorer.css loads a font or an image');
+
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'app.css'), css);
+  writeFileSync(join(outDir, 'api-explorer.css'), explorerCss);
 
   const images = join(outDir, 'images');
   rmSync(images, { recursive: true, force: true });
@@ -85,8 +84,23 @@ export function build(outDir = join(root, 'static'), { quiet = false } = {}) {
     throw new Error(`build checks failed:\n  ${problems.join('\n  ')}`);
   }
   log(`wrote ${join(outDir, 'app.css')} (${css.length} bytes) and ${images}/{favicon.svg,favicon.ico,icon-180.png}`);
+  log(`wrote ${join(outDir, 'api-explorer.css')} (${explorerCss.length} bytes)`);
   log(`wrote ${swagger.dir}/{${swagger.files.join(',')}} (swagger-ui-dist ${swagger.version})`);
   return { css };
+}
+
+// Compile one stylesheet of scss/ (GOV.UK Frontend resolved from node_modules),
+// compressed, without a source map, ending in one newline.
+function compileScss(name) {
+  const result = sass.compile(join(root, 'scss', name), {
+    loadPaths: [join(root, 'node_modules')],
+    style: 'compressed',
+    sourceMap: false,
+    // govuk-frontend v5 uses @import and global functions internally; those
+    // deprecation warnings are its own, not ours.
+    quietDeps: true,
+  });
+  return result.css.trimEnd() + '\n';
 }
 
 // Copy the Swagger UI browser bundle and stylesheet (and licence files) from

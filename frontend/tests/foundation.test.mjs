@@ -177,11 +177,96 @@ test('the API reference is an accessible page, and the explorer runs from local 
   const failed = [];
   page.on('requestfailed', (r) => failed.push(r.url()));
   page.on('console', (m) => m.type() === 'error' && failed.push(m.text()));
-  // The interactive explorer is third-party (Swagger UI): it must load without any
-  // network beyond this server, but is not axe-checked (see the accessibility statement).
+  // The interactive explorer (Swagger UI) must load without any network beyond this server.
   await page.getByRole('link', { name: 'interactive explorer' }).click();
   await page.locator('.opblock').first().waitFor();
   assert.ok((await page.locator('.opblock').count()) > 5, 'operations are listed');
   assert.deepEqual(failed, []);
   await page.context().close();
+});
+
+/** The operation `tag-operationId` of the explorer, opened. */
+async function openOperation(page, id) {
+  const op = page.locator(`#operations-${id}`);
+  await op.getByRole('button', { expanded: false }).first().click();
+  await op.getByRole('button', { name: 'Try it out' }).waitFor();
+  return op;
+}
+
+/** Choose "Try it out" (unless chosen already) then "Execute"; the answer's status and body. */
+async function execute(op, body, { tried = false } = {}) {
+  if (!tried) await op.getByRole('button', { name: 'Try it out' }).click();
+  if (body !== undefined) await op.getByRole('textbox', { name: /^Request body/ }).fill(JSON.stringify(body));
+  await op.getByRole('button', { name: 'Execute' }).click();
+  const row = op.locator('.live-responses-table tbody tr').first();
+  await row.waitFor();
+  return {
+    status: Number((await row.locator('.response-col_status').innerText()).trim()),
+    body: await row.locator('.response-col_description pre').first().innerText(),
+  };
+}
+
+test('the API explorer passes axe: as loaded, with an operation open, tried and answered, and signing in', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/api/docs/explorer`);
+  await page.locator('.opblock').first().waitFor();
+  await checkA11y(page, 'API explorer');
+
+  const token = await openOperation(page, 'auth-issue_token');
+  await checkA11y(page, 'API explorer, operation open');
+  await token.getByRole('tab', { name: 'Schema' }).first().click();
+  await checkA11y(page, 'API explorer, request schema');
+  await token.getByRole('button', { name: 'Try it out' }).click();
+  await checkA11y(page, 'API explorer, trying an operation');
+  const answer = await execute(token, { email: 'admin@council.example', password: PASSWORD }, { tried: true });
+  assert.equal(answer.status, 200, answer.body);
+  await checkA11y(page, 'API explorer, answer shown');
+
+  await page.getByRole('button', { name: /Authorize/ }).first().click();
+  await page.locator('.modal-ux').waitFor();
+  await checkA11y(page, 'API explorer, authorisation dialog');
+  await page.getByRole('textbox', { name: 'Value:' }).fill(JSON.parse(answer.body).access_token);
+  await page.getByRole('button', { name: 'Authorize', exact: true }).last().click();
+  await checkA11y(page, 'API explorer, authorised');
+  await page.getByRole('button', { name: 'Close', exact: true }).last().click();
+  await page.context().close();
+});
+
+test('a developer calls the API from the explorer under the strict Content-Security-Policy', async () => {
+  // No bypassCSP here: the page must work as a browser enforces its policy, and any refusal
+  // is logged as a console error.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(`${BASE}/api/docs/explorer`);
+  const csp = response.headers()['content-security-policy'];
+  assert.ok(csp && /script-src|default-src 'self'/.test(csp), `a CSP is sent: ${csp}`);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|blob:/);
+  await page.locator('.opblock').first().waitFor();
+
+  const token = await openOperation(page, 'auth-issue_token');
+  const issued = await execute(token, { email: 'evaluator@council.example', password: PASSWORD });
+  assert.equal(issued.status, 200, issued.body);
+  await page.getByRole('button', { name: /Authorize/ }).first().click();
+  await page.getByRole('textbox', { name: 'Value:' }).fill(JSON.parse(issued.body).access_token);
+  await page.getByRole('button', { name: 'Authorize', exact: true }).last().click();
+  await page.getByRole('button', { name: 'Close', exact: true }).last().click();
+
+  const me = await execute(await openOperation(page, 'auth-get_me'));
+  assert.equal(me.status, 200, me.body);
+  assert.equal(JSON.parse(me.body).email, 'evaluator@council.example');
+  // Opening an operation puts it in the address bar (deep linking still works).
+  assert.match(page.url(), /#\/auth\/get_me$/);
+
+  // A list, with a query parameter typed into its labelled field.
+  const list = await openOperation(page, 'organisations-list_organisations');
+  await list.getByRole('button', { name: 'Try it out' }).click();
+  await list.getByRole('textbox', { name: /^per_page for GET/ }).fill('2');
+  const organisations = await execute(list, undefined, { tried: true });
+  assert.equal(organisations.status, 200, organisations.body);
+  assert.equal(JSON.parse(organisations.body).items.length, 2);
+  assert.deepEqual(errors, []);
+  await context.close();
 });

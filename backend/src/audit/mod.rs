@@ -139,6 +139,7 @@ pub struct AuditRow {
 
 /// Filters for the audit list.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditFilter {
     /// Exact action, e.g. `user.created`.

@@ -9,6 +9,7 @@ const DEFAULT_PER_PAGE: u32 = 25;
 
 /// `?page=&per_page=` as asked; out-of-range values are clamped, never an error.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PageRequest {
     /// Page number, from 1.

@@ -77,6 +77,7 @@ pub async fn organisation_users(
 
 /// Filters for the user list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct UserFilter {
     /// Part of a name or email address.
@@ -131,6 +132,7 @@ pub async fn list_users(
 
 /// Filters for the organisation list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct OrganisationFilter {
     /// Part of the legal name, or a registration number.

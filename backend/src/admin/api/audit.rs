@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `?anchor=` on the verifier: a line from an administrators' checkpoint email.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnchorQuery {
     /// `audit-anchor.v1.…`, as emailed each morning.
     pub anchor: Option<String>,

@@ -26,6 +26,7 @@ pub async fn list_jobs(state: web::Data<AppState>, user: ApiUser) -> Result<Http
 
 /// Run filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunFilter {
     /// A job's name.
     pub job: Option<String>,

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Outbox filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxFilter {
     /// pending, sending, sent or failed.
     pub status: Option<OutboxStatus>,
