@@ -551,6 +551,46 @@ impl TestApp {
         r.json()
     }
 
+    /// The signed-in user `email` would be, for calling a context's functions directly
+    /// (as the tests of the evaluation engine's second owner do).
+    pub async fn actor(&self, email: &str) -> backend::auth::AuthUser {
+        use backend::db::schema::{organisations, users};
+        use diesel::{ExpressionMethods, QueryDsl};
+        let mut conn = self.db().await;
+        let (id, email, name, role, organisation_id, organisation_name) = users::table
+            .inner_join(organisations::table)
+            .filter(users::email.eq(email))
+            .select((
+                users::id,
+                users::email,
+                users::name,
+                users::role,
+                users::organisation_id,
+                organisations::legal_name,
+            ))
+            .first::<(
+                uuid::Uuid,
+                String,
+                String,
+                backend::auth::Role,
+                uuid::Uuid,
+                String,
+            )>(&mut conn)
+            .await
+            .unwrap();
+        backend::auth::AuthUser {
+            id,
+            email,
+            name,
+            role,
+            organisation_id,
+            organisation_name,
+            email_verified: true,
+            token_id: uuid::Uuid::nil(),
+            token_expires: 0,
+        }
+    }
+
     /// A direct database connection (for checks and for tampering in tests).
     pub async fn db(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.database_url)

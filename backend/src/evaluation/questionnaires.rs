@@ -226,7 +226,13 @@ pub async fn replace(
             {
                 let structural: Vec<_> = errors
                     .into_iter()
-                    .filter(|e| e.field.ends_with(".id") || e.message.contains("at most"))
+                    // A draft may be incomplete, but not malformed: ids, sizes and
+                    // kinds the outcome model does not use are refused at once.
+                    .filter(|e| {
+                        e.field.ends_with(".id")
+                            || e.field.ends_with(".kind")
+                            || e.message.contains("at most")
+                    })
                     .collect();
                 if !structural.is_empty() {
                     return Err(EvaluationError::invalid(structural));

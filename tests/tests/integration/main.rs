@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod email;
 mod errors;
+mod evaluation;
 mod jobs;
 mod organisations;
 mod pages;
