@@ -7,20 +7,25 @@
 use crate::background::{Job, JobRegistry};
 use actix_web::web::ServiceConfig;
 
-/// A function that adds routes.
+/// A function that adds pages.
 pub type Routes = fn(&mut ServiceConfig);
+
+/// A function that adds API operations: each a handler with its `#[utoipa::path]` and
+/// actix route attribute, added with `service(...)`, so that the route and its OpenAPI
+/// description are one declaration (`utoipa-actix-web` collects them).
+pub type ApiRoutes = fn(&mut utoipa_actix_web::service_config::ServiceConfig);
 
 /// Everything the contexts have registered.
 #[derive(Default)]
 pub struct Registry {
-    pub api: Vec<Routes>,
+    pub api: Vec<ApiRoutes>,
     pub pages: Vec<Routes>,
     pub jobs: JobRegistry,
 }
 
 impl Registry {
-    /// API routes, mounted under `/api/v1`.
-    pub fn api(&mut self, routes: Routes) -> &mut Self {
+    /// API operations, mounted under `/api/v1`.
+    pub fn api(&mut self, routes: ApiRoutes) -> &mut Self {
         self.api.push(routes);
         self
     }

@@ -70,6 +70,8 @@ pub struct BenchApp {
     pub address: String,
     pub settings: backend::config::Settings,
     pub pool: backend::db::DbPool,
+    /// The SQL statements the server's pool has run.
+    pub statements: backend::db::StatementCount,
     pub handle: actix_web::dev::ServerHandle,
     /// Server workers (one per core).
     pub workers: usize,
@@ -86,7 +88,8 @@ pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
     let settings = crate::test_settings(database_url, &address);
-    let pool = backend::db::build_pool(database_url, pool_size)?;
+    let statements = backend::db::StatementCount::default();
+    let pool = backend::db::build_counted_pool(database_url, pool_size, &statements)?;
     let app = backend::startup::Application::build_with_workers(
         settings.clone(),
         pool.clone(),
@@ -106,6 +109,7 @@ pub fn serve(database_url: &str) -> anyhow::Result<BenchApp> {
         address,
         settings,
         pool,
+        statements,
         handle,
         workers,
         pool_size,

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod browser;
 pub mod s3;
 pub mod tender;
+pub mod tools;
 
 use backend::config::{
     FileStorage, MailSettings, Secret, SecuritySettings, Settings, TokenSettings,
@@ -172,6 +173,13 @@ async fn prepare_server() -> Server {
     Server { url, template }
 }
 
+/// The URL of the migrated (and seeded) template every test database is cloned from: for
+/// tests that read the schema itself, never for tests that write.
+pub fn template_database_url() -> String {
+    let server = server();
+    with_database(&server.url, &server.template)
+}
+
 async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
     use diesel::OptionalExtension;
     #[derive(diesel::QueryableByName)]
@@ -194,6 +202,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
     pub pool: DbPool,
+    /// The SQL statements this app's pool has run.
+    pub statements: backend::db::StatementCount,
     pub settings: Settings,
     pub database_url: String,
     db_name: String,
@@ -275,7 +285,8 @@ fn serve_with(
     // Each database has its own files, so sweeping one never touches another's.
     settings.data_dir = settings.data_dir.join(&db_name);
     adjust(&mut settings);
-    let pool = backend::db::build_pool(&database_url, 4).unwrap();
+    let statements = backend::db::StatementCount::default();
+    let pool = backend::db::build_counted_pool(&database_url, 4, &statements).unwrap();
     let app = Application::build_with_workers(settings.clone(), pool.clone(), listener, 1).unwrap();
     let handle = app.handle();
     let auth_cache = app.state().gate.cache.clone();
@@ -284,6 +295,7 @@ fn serve_with(
     TestApp {
         address,
         pool,
+        statements,
         settings,
         database_url,
         db_name,

@@ -1,7 +1,7 @@
 //! The S3-compatible server the storage tests run against.
 //!
 //! `cargo test-all` calls [`S3Server::start`]: it installs a pinned `s3s-fs` (an S3 server
-//! over a folder, from crates.io) into `.data/tools` when it is missing, starts it on a free
+//! over a folder, from crates.io) into `.data/tools` when it is missing (`tests::tools`), starts it on a free
 //! loopback port over a temporary folder with generated credentials, and hands its address
 //! to the tests through the `TEST_S3_*` variables ([`S3Server::env`]). Tests call
 //! [`test_bucket`] for settings of their own corner of that bucket.
@@ -12,9 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The `s3s-fs` release test-all installs. 0.14.1 is the newest whose `rust-version` (1.92)
-/// the machine's toolchain meets; later ones need 1.96.
-pub const S3S_FS_VERSION: &str = "0.14.1";
 /// The bucket test-all creates on the server it starts.
 pub const BUCKET: &str = "commissioning-test";
 
@@ -38,7 +35,7 @@ impl S3Server {
     /// Installs `s3s-fs` under `root/.data/tools` unless that version is there, and starts
     /// it on a free loopback port, serving one empty bucket, [`BUCKET`].
     pub fn start(root: &Path) -> Result<Self, String> {
-        let exe = install(root)?;
+        let exe = crate::tools::s3s_fs(root)?;
         let folder =
             std::env::temp_dir().join(format!("commissioning-test-s3-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
@@ -113,37 +110,6 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.folder);
-    }
-}
-
-/// `root/.data/tools/bin/s3s-fs` at [`S3S_FS_VERSION`], installed with `cargo install
-/// --locked` (the versions its release was tested with) when missing or another version.
-fn install(root: &Path) -> Result<PathBuf, String> {
-    let tools = root.join(".data/tools");
-    let exe = tools.join("bin/s3s-fs");
-    let installed = Command::new(&exe)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == format!("s3s-fs {S3S_FS_VERSION}"))
-        .unwrap_or(false);
-    if installed {
-        return Ok(exe);
-    }
-    eprintln!(
-        "test-all: installing s3s-fs {S3S_FS_VERSION} into {} (once; a few minutes)",
-        tools.display()
-    );
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "s3s-fs", "--locked", "--features", "binary"])
-        .args(["--version", &format!("={S3S_FS_VERSION}")])
-        .arg("--root")
-        .arg(&tools)
-        .status()
-        .map_err(|e| format!("running cargo install s3s-fs: {e}"))?;
-    if status.success() {
-        Ok(exe)
-    } else {
-        Err(format!("cargo install s3s-fs failed ({status})"))
     }
 }
 

@@ -7,6 +7,7 @@ use crate::auth::token::TokenType;
 use crate::http::problem::{FieldError, Problem};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,9 +29,10 @@ pub struct TokenResponse {
 }
 
 /// Exchange an email and password for a short-lived access token.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
+#[utoipa::path(tag = "auth",
     request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
+#[post("/auth/token")]
 pub async fn issue_token(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
@@ -77,8 +79,9 @@ pub async fn issue_token(
 }
 
 /// Revoke the access token used for this request.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+#[utoipa::path(tag = "auth",
     responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[post("/auth/logout")]
 pub async fn revoke_token(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -89,8 +92,9 @@ pub async fn revoke_token(
 }
 
 /// The signed-in user with role and organisation.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+#[utoipa::path(tag = "auth",
     responses((status = 200, body = AuthUser), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[get("/me")]
 pub async fn get_me(user: ApiUser) -> web::Json<AuthUser> {
     web::Json(user.0)
 }

@@ -16,10 +16,10 @@ pub fn register(registry: &mut Registry) {
     registry.api(api_routes).pages(page_routes);
 }
 
-fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/auth/token").route(web::post().to(api::issue_token)))
-        .service(resource("/auth/logout").route(web::post().to(api::revoke_token)))
-        .service(resource("/me").route(web::get().to(api::get_me)));
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(api::issue_token)
+        .service(api::revoke_token)
+        .service(api::get_me);
 }
 
 fn page_routes(cfg: &mut web::ServiceConfig) {

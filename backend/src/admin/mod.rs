@@ -22,7 +22,7 @@ pub fn register(registry: &mut Registry) {
     ));
 }
 
-fn api_routes(cfg: &mut web::ServiceConfig) {
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(api::audit::configure)
         .configure(api::outbox::configure)
         .configure(api::jobs::configure);

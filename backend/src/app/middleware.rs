@@ -30,6 +30,23 @@ pub async fn request_context(
         })
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // PostgreSQL text cannot hold NUL, so a filter carrying one could only fail deep in a
+    // query; it is refused here, once, for every page and operation.
+    if req.query_string().to_ascii_lowercase().contains("%00") {
+        let problem = Problem::bad_request(
+            "The address contains a NUL character (%00), which no search or filter accepts.",
+        );
+        let mut response = req
+            .into_response(problem.error_response())
+            .map_into_right_body();
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                value,
+            );
+        }
+        return Ok(response);
+    }
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let writes = !matches!(
         *req.method(),
@@ -40,8 +57,15 @@ pub async fn request_context(
         tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();
-    // The pattern that matched (`/api/v1/procurements/{id}`), never the path itself.
-    let route = response.request().match_pattern();
+    // The pattern that matched (`/api/v1/procurements/{id}`), never the path itself; for
+    // a method the API does not allow on a path it has, the path's template.
+    let route = response.request().match_pattern().or_else(|| {
+        response
+            .response()
+            .extensions()
+            .get::<super::routes::Template>()
+            .map(|t| t.0.clone())
+    });
     let content_type = response
         .headers()
         .get("content-type")

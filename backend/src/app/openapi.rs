@@ -1,93 +1,27 @@
-//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` attributes.
+//! The OpenAPI document. Every operation is declared once, on its handler (`#[utoipa::path]`
+//! above the actix route attribute); `utoipa-actix-web` collects them as the contexts'
+//! API routes are registered ([`document`]), so the routes the server answers and the
+//! paths the document lists cannot drift apart. The answers every operation may give for
+//! the same reasons (a malformed request, no token, a path that names nothing, a busy
+//! service) are added here once ([`common_answers`]), as `application/problem+json`.
 
 use actix_web::HttpResponse;
+use std::sync::OnceLock;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-/// The API description.
+/// What the document says besides its operations.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Care commissioning API", version = "1",
-        description = "Dynamic purchasing, frameworks, tenders, fee consultations and outcome-based contracts for adult social care. Errors are application/problem+json (RFC 9457). Creating POSTs accept an Idempotency-Key header. Lists take ?page= and ?per_page= (at most 100)."),
-    paths(
-        crate::accounts::api::issue_token,
-        crate::accounts::api::revoke_token,
-        crate::accounts::api::get_me,
-        crate::admin::api::audit::verify_audit,
-        crate::admin::api::audit::list_audit,
-        crate::organisations::api::register_provider,
-        crate::organisations::api::confirm_registration,
-        crate::organisations::api::accept_invitation,
-        crate::organisations::api::list_people,
-        crate::organisations::api::remove_person,
-        crate::organisations::api::list_invitations,
-        crate::organisations::api::invite,
-        crate::organisations::api::cancel_invitation,
-        crate::organisations::api::recover_account,
-        crate::organisations::api::list_users,
-        crate::organisations::api::create_user,
-        crate::organisations::api::get_user,
-        crate::organisations::api::update_user,
-        crate::organisations::api::list_organisations,
-        crate::organisations::api::create_organisation,
-        crate::organisations::api::get_organisation,
-        crate::organisations::api::update_organisation,
-        crate::organisations::api::list_districts,
-        crate::admin::api::outbox::list_outbox,
-        crate::admin::api::outbox::get_outbox_message,
-        crate::admin::api::outbox::resend_outbox_message,
-        crate::admin::api::jobs::list_jobs,
-        crate::admin::api::jobs::list_job_runs,
-        crate::admin::api::jobs::run_job_now,
-        crate::procurement::api::procurements::create_procurement,
-        crate::procurement::api::procurements::update_procurement,
-        crate::procurement::api::procurements::record_conflicts_assessment,
-        crate::procurement::api::procurements::publish,
-        crate::procurement::api::procurements::cancel,
-        crate::procurement::api::procurements::change_timetable,
-        crate::procurement::api::procurements::replace_questionnaire,
-        crate::procurement::api::procurements::add_document,
-        crate::procurement::api::procurements::register_interest,
-        crate::procurement::api::clarifications::list_clarifications,
-        crate::procurement::api::clarifications::ask_clarification,
-        crate::procurement::api::clarifications::answer_clarification,
-        crate::procurement::api::evaluation::list_submissions,
-        crate::procurement::api::bids::start_submission,
-        crate::procurement::api::evaluation::open_submissions,
-        crate::procurement::api::evaluation::get_panel,
-        crate::procurement::api::evaluation::set_panel,
-        crate::procurement::api::evaluation::get_declarations,
-        crate::procurement::api::evaluation::declare,
-        crate::procurement::api::evaluation::get_moderation,
-        crate::procurement::api::evaluation::get_results,
-        crate::procurement::api::award::award,
-        crate::procurement::api::award::get_award_notice,
-        crate::procurement::api::award::enter_contract,
-        crate::procurement::api::bids::my_submissions,
-        crate::procurement::api::bids::get_submission,
-        crate::procurement::api::bids::save_answers,
-        crate::procurement::api::bids::submit,
-        crate::procurement::api::bids::withdraw,
-        crate::procurement::api::bids::attach_file,
-        crate::procurement::api::bids::download_submission_file,
-        crate::procurement::api::bids::detach_file,
-        crate::procurement::api::bids::get_assessment_summary,
-        crate::procurement::api::evaluation::get_scores,
-        crate::procurement::api::evaluation::save_scores,
-        crate::procurement::api::evaluation::moderate,
-        crate::procurement::api::evaluation::record_price_check,
-        crate::procurement::api::procurements::list_procurements,
-        crate::procurement::api::procurements::get_procurement,
-        crate::procurement::api::procurements::get_questionnaire,
-        crate::procurement::api::procurements::download_document,
-    ),
+        description = "Dynamic purchasing, frameworks, tenders, fee consultations and outcome-based contracts for adult social care. Errors are application/problem+json (RFC 9457). Creating POSTs accept an Idempotency-Key header. Lists take ?page= and ?per_page= (at most 100). Money is in whole pence; times are RFC 3339 instants. See docs/api.md for the conventions."),
     components(schemas(
         crate::http::problem::Problem,
         crate::http::problem::FieldError,
-        crate::auth::AuthUser,
-        crate::auth::Role,
-        crate::organisations::model::CqcRating,
-        crate::auth::OrganisationKind,
     )),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Tokens and the signed-in user"),
@@ -95,9 +29,130 @@ use utoipa::{Modify, OpenApi};
          (name = "audit", description = "The audit log"),
          (name = "email", description = "The email outbox"),
          (name = "jobs", description = "Scheduled jobs"),
-         (name = "procurement", description = "Tenders and the evaluation engine: procurements, questionnaires, clarifications, sealed submissions, panels, scores, moderation, award"))
+         (name = "procurement", description = "Tenders, and the evaluation engine they use: procurements, questionnaires, clarifications, sealed submissions, panels, marks, moderation, results, award"))
 )]
 pub struct ApiDoc;
+
+/// The whole document: [`ApiDoc`] with every context's operations, built once.
+pub fn document() -> &'static Document {
+    static DOCUMENT: OnceLock<Document> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let (_, operations) = actix_web::App::new()
+            .into_utoipa_app()
+            .service(super::routes::api_scope(&super::contexts().api))
+            .split_for_parts();
+        let mut document = ApiDoc::openapi();
+        document.merge(operations);
+        common_answers(&mut document);
+        document
+    })
+}
+
+fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Adds to every operation the answers it can give for reasons common to all, and makes
+/// every error answer `application/problem+json` (what the server sends).
+pub fn common_answers(document: &mut Document) {
+    for (path, item) in document.paths.paths.iter_mut() {
+        let templated = path.contains('{');
+        for op in operations(item) {
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| problem(description));
+            };
+            if has_query || has_body || templated {
+                add("400", "The request could not be read");
+            }
+            if secured {
+                add("401", "No valid token: sign in");
+                add("403", "The token's user may not do this");
+            }
+            if templated {
+                add("404", "Nothing here, or nothing this user may know exists");
+            }
+            if has_body {
+                add("413", "The request body is too large");
+                add("415", "The request body's type is not supported");
+                add("422", "Some details need correcting");
+            }
+            add("503", "The service is busy; nothing changed: try again");
+            // Error answers are problem documents, whatever the attribute said.
+            for (code, response) in responses.iter_mut() {
+                if let (true, RefOr::T(r)) =
+                    (code.starts_with('4') || code.starts_with('5'), response)
+                    && let Some(content) = r.content.shift_remove("application/json")
+                {
+                    r.content.insert("application/problem+json".into(), content);
+                }
+            }
+        }
+    }
+}
+
+/// The template and methods the document has for a request path (for `405` with
+/// `Allow`), matching templated segments (`{id}`) to any one segment; `None` when the API
+/// has no such path.
+pub fn methods_for(request_path: &str) -> Option<(String, Vec<&'static str>)> {
+    let wanted: Vec<&str> = request_path.trim_end_matches('/').split('/').collect();
+    let mut methods = Vec::new();
+    let mut found = None;
+    for (template, item) in &document().paths.paths {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches = parts.len() == wanted.len()
+            && parts
+                .iter()
+                .zip(&wanted)
+                .all(|(t, w)| (t.starts_with('{') && !w.is_empty()) || t == w);
+        if !matches {
+            continue;
+        }
+        found.get_or_insert_with(|| template.clone());
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
+            if op.is_some() && !methods.contains(&method) {
+                methods.push(method);
+            }
+        }
+    }
+    found.map(|t| (t, methods))
+}
 
 struct BearerAuth;
 
@@ -118,7 +173,7 @@ impl Modify for BearerAuth {
 
 /// GET /api/v1/openapi.json
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
 }
 
 /// One operation of the API, as the reference page lists it.
@@ -152,7 +207,7 @@ fn schema_name(value: &serde_json::Value) -> Option<String> {
 
 /// The operations of the OpenAPI document grouped by tag, for the reference page.
 fn reference() -> Vec<TagView> {
-    let spec = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let spec = serde_json::to_value(document()).unwrap_or_default();
     let mut tags: Vec<TagView> = spec["tags"]
         .as_array()
         .into_iter()

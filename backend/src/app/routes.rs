@@ -13,12 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let contexts = super::contexts();
     crate::http::routing::extractor_settings(cfg, crate::web::forms::FORM_LIMIT);
     cfg.app_data(web::Data::new(super::recovery_holds()));
-    let mut api = web::scope("/api/v1")
-        .service(resource("/openapi.json").route(web::get().to(super::openapi::openapi_json)));
-    for routes in &contexts.api {
-        api = api.configure(routes);
-    }
-    cfg.service(api)
+    cfg.service(api_scope(&contexts.api))
         .service(resource("/api/docs").route(web::get().to(super::openapi::api_reference_page)))
         .service(resource("/api/docs/explorer").route(web::get().to(super::openapi::api_docs_page)))
         .service(resource("/healthz").route(web::get().to(healthz)))
@@ -28,6 +23,54 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.configure(routes);
     }
 }
+
+/// `/api/v1` with every context's operations: the routes the server answers, and (in
+/// `openapi::document`) the paths the document lists. The document itself is served here
+/// too, and anything else under `/api/v1` gets [`api_fallback`].
+pub fn api_scope(
+    api: &[crate::registry::ApiRoutes],
+) -> impl actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static {
+    let api = api.to_vec();
+    utoipa_actix_web::scope("/api/v1")
+        .configure(move |cfg| {
+            for routes in api {
+                routes(cfg);
+            }
+        })
+        .route("/openapi.json", web::get().to(super::openapi::openapi_json))
+        .default_service(web::to(api_fallback))
+}
+
+/// A request under `/api/v1` that no operation answered: `405` with `Allow` when the path is
+/// one the API has with other methods, else `404`.
+async fn api_fallback(req: HttpRequest) -> HttpResponse {
+    let Some((template, allowed)) = super::openapi::methods_for(req.path()) else {
+        return not_found(req).await;
+    };
+    let mut response = Problem::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+    )
+    .with_detail(format!(
+        "{} is not supported here; use {}.",
+        req.method(),
+        allowed.join(", ")
+    ))
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response.extensions_mut().insert(Template(template));
+    response
+}
+
+/// The API path template a `405` answered for (the metrics label it by this, as they
+/// label every answer by its route, never its path).
+#[derive(Clone)]
+pub struct Template(pub String);
 
 /// Unknown routes: an HTML page for browsers outside the API, problem+json otherwise.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {

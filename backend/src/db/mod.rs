@@ -6,12 +6,16 @@ mod pg_enum;
 pub mod schema;
 
 use anyhow::Context;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel_async::AsyncConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
 use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
@@ -25,14 +29,56 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// A connection checked out of the pool.
 pub type DbConn = Object<AsyncPgConnection>;
 
+/// How many SQL statements a pool's connections have started, for the benchmark and the
+/// tests that hold a list to a fixed number of statements whatever its length. Counting is
+/// one relaxed atomic increment per statement.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCount(Arc<AtomicU64>);
+
+impl StatementCount {
+    /// Statements started so far.
+    pub fn get(&self) -> u64 {
+        AtomicU64::load(&self.0, Ordering::Relaxed)
+    }
+}
+
+/// diesel's hook on every statement a connection starts.
+struct Counting(Arc<AtomicU64>);
+
+impl Instrumentation for Counting {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Builds the pool. `size` is the maximum number of open connections.
+pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+    build_counted_pool(database_url, size, &StatementCount::default())
+}
+
+/// Builds the pool, counting its statements in `count`.
 ///
 /// Connections are recycled without a test query: diesel-async's default runs `SELECT 1`
 /// on every checkout, which doubled the round trips of a simple request. A connection that
 /// broke is noticed by its next query and dropped by the pool.
-pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+pub fn build_counted_pool(
+    database_url: &str,
+    size: usize,
+    count: &StatementCount,
+) -> anyhow::Result<DbPool> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    let counter = count.0.clone();
+    config.custom_setup = Box::new(move |url| {
+        let counter = counter.clone();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.set_instrumentation(Counting(counter));
+            Ok(conn)
+        })
+    });
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)

@@ -7,7 +7,7 @@ macro_rules! pg_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident : $sql:path {
-            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident => $text:tt ),+ $(,)?
         }
     ) => {
         $(#[$meta])*

@@ -16,7 +16,7 @@ use crate::storage::{FileView, StoredFile};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -275,50 +275,89 @@ impl StatusFacts {
 
     /// A submission's status (DOMAIN.md's states).
     pub fn status(&self, competition: &Competition, row: &SubmissionRow) -> SubmissionStatus {
-        if let Some(outcome) = row.outcome {
-            return SubmissionStatus::of(outcome);
-        }
-        if row.withdrawn_at.is_some() {
-            return SubmissionStatus::Withdrawn;
-        }
-        if row.submitted_at.is_none() {
-            return SubmissionStatus::Draft;
-        }
-        if competition.opened_at.is_none() {
-            return SubmissionStatus::Submitted;
-        }
-        if self.waiting.contains(&row.id) {
-            return SubmissionStatus::ClarificationRequested;
-        }
-        let Some(q) = self.versions.get(&row.questionnaire_id) else {
-            return SubmissionStatus::Opened;
-        };
-        let q = &q.questionnaire;
-        let sealed = row.sealed().unwrap_or_default();
-        if q.questions()
-            .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
-        {
-            return SubmissionStatus::Excluded;
-        }
-        let (none, no_sheets) = (HashSet::new(), HashSet::new());
-        let moderated = self.moderated.get(&row.id).unwrap_or(&none);
-        if q.questions()
-            .filter(|x| x.kind.is_marked())
-            .all(|x| moderated.contains(&x.id))
-        {
-            return SubmissionStatus::Moderated;
-        }
         let eligible: Vec<&Uuid> = self
             .panel
             .iter()
             .filter(|u| !self.conflicts.contains(&(**u, row.organisation_id)))
             .collect();
+        let no_sheets = HashSet::new();
         let done = self.sheets_done.get(&row.id).unwrap_or(&no_sheets);
-        if !eligible.is_empty() && eligible.iter().all(|u| done.contains(u)) {
-            SubmissionStatus::Evaluated
-        } else {
-            SubmissionStatus::Opened
-        }
+        let none = HashSet::new();
+        status_of(
+            competition,
+            &StatusInputs {
+                outcome: row.outcome,
+                withdrawn: row.withdrawn_at.is_some(),
+                submitted: row.submitted_at.is_some(),
+                waiting: self.waiting.contains(&row.id),
+                version: self.versions.get(&row.questionnaire_id),
+                sealed: row.sealed.as_ref(),
+                moderated: self.moderated.get(&row.id).unwrap_or(&none),
+                eligible_markers: eligible.len(),
+                marked_by_eligible: eligible.iter().filter(|u| done.contains(**u)).count(),
+            },
+        )
+    }
+}
+
+/// What one submission's status is derived from.
+pub(super) struct StatusInputs<'a> {
+    pub outcome: Option<SubmissionOutcome>,
+    pub withdrawn: bool,
+    pub submitted: bool,
+    /// A clarification the applicant has not answered yet.
+    pub waiting: bool,
+    /// The questionnaire version it answered.
+    pub version: Option<&'a QuestionnaireView>,
+    pub sealed: Option<&'a serde_json::Value>,
+    /// The questions with a moderated mark.
+    pub moderated: &'a HashSet<String>,
+    /// Panel members without a conflict with the bidder, and how many of them have
+    /// submitted their marks for it.
+    pub eligible_markers: usize,
+    pub marked_by_eligible: usize,
+}
+
+/// A submission's status (DOMAIN.md's states), from its facts alone.
+pub(super) fn status_of(competition: &Competition, row: &StatusInputs<'_>) -> SubmissionStatus {
+    if let Some(outcome) = row.outcome {
+        return SubmissionStatus::of(outcome);
+    }
+    if row.withdrawn {
+        return SubmissionStatus::Withdrawn;
+    }
+    if !row.submitted {
+        return SubmissionStatus::Draft;
+    }
+    if competition.opened_at.is_none() {
+        return SubmissionStatus::Submitted;
+    }
+    if row.waiting {
+        return SubmissionStatus::ClarificationRequested;
+    }
+    let Some(q) = row.version else {
+        return SubmissionStatus::Opened;
+    };
+    let q = &q.questionnaire;
+    let sealed: Sealed = row
+        .sealed
+        .and_then(|v| Sealed::deserialize(v).ok())
+        .unwrap_or_default();
+    if q.questions()
+        .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
+    {
+        return SubmissionStatus::Excluded;
+    }
+    if q.questions()
+        .filter(|x| x.kind.is_marked())
+        .all(|x| row.moderated.contains(&x.id))
+    {
+        return SubmissionStatus::Moderated;
+    }
+    if row.eligible_markers > 0 && row.marked_by_eligible == row.eligible_markers {
+        SubmissionStatus::Evaluated
+    } else {
+        SubmissionStatus::Opened
     }
 }
 
@@ -337,6 +376,75 @@ pub(super) async fn names_of(
         .collect())
 }
 
+/// One row of the council's list with every fact its status is derived from.
+#[derive(QueryableByName)]
+struct Listed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    organisation_name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    lot_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    lot: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    questionnaire_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    sealed: Option<serde_json::Value>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    submitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::db::schema::sql_types::SubmissionOutcome>)]
+    outcome: Option<SubmissionOutcome>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    waiting: bool,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    moderated: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    eligible_markers: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    marked_by_eligible: i64,
+}
+
+/// The submissions in the competition with their bidder, lot and status facts, in one
+/// statement whatever their number: per-row facts are correlated subqueries on the
+/// indexed keys, so PostgreSQL does the set work and nothing is fetched twice. `marker`
+/// (an evaluator) narrows the list to the bidders they may mark: none until they have
+/// declared, never one they are conflicted with.
+const LISTED: &str = "
+SELECT s.id, s.organisation_id, o.legal_name AS organisation_name, s.lot_id, l.number AS lot,
+       s.questionnaire_id, s.sealed, s.submitted_at, s.outcome,
+       EXISTS (SELECT 1 FROM clarification_requests c
+                WHERE c.submission_id = s.id AND c.responded_at IS NULL) AS waiting,
+       ARRAY(SELECT m.question_id FROM moderated_scores m WHERE m.submission_id = s.id) AS moderated,
+       (SELECT count(*) FROM panel_members p
+         WHERE p.competition_id = s.competition_id
+           AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
+                            WHERE d.competition_id = p.competition_id AND d.user_id = p.user_id
+                              AND d.organisation_id = s.organisation_id AND d.conflicted))
+         AS eligible_markers,
+       (SELECT count(*) FROM panel_members p
+          JOIN score_sheets sh ON sh.submission_id = s.id AND sh.user_id = p.user_id
+                              AND sh.submitted_at IS NOT NULL
+         WHERE p.competition_id = s.competition_id
+           AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
+                            WHERE d.competition_id = p.competition_id AND d.user_id = p.user_id
+                              AND d.organisation_id = s.organisation_id AND d.conflicted))
+         AS marked_by_eligible
+  FROM submissions s
+  JOIN organisations o ON o.id = s.organisation_id
+  LEFT JOIN competition_lots l ON l.id = s.lot_id
+ WHERE s.competition_id = $1 AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
+   AND ($2::uuid IS NULL OR (
+        EXISTS (SELECT 1 FROM panel_members me
+                 WHERE me.competition_id = s.competition_id AND me.user_id = $2
+                   AND me.declared_at IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
+                         WHERE d.competition_id = s.competition_id AND d.user_id = $2
+                           AND d.organisation_id = s.organisation_id AND d.conflicted)))
+ ORDER BY s.submitted_at, s.id";
+
 /// What the council sees of the submissions: that each exists, and where it is. An
 /// evaluator sees only the bidders they may mark.
 pub async fn list_submissions(
@@ -345,33 +453,63 @@ pub async fn list_submissions(
     id: Uuid,
 ) -> Result<Vec<SubmissionSummary>> {
     let (competition, access) = competitions::load(conn, Some(user), id).await?;
-    let mut rows = bids(conn, id).await?;
-    match access {
-        Access::Council => {}
-        Access::Panel => {
-            let (declared, conflicted) = panels::declarations_of(conn, user, id).await?;
-            if !declared {
-                rows.clear();
-            }
-            rows.retain(|r| !conflicted.contains(&r.organisation_id));
-        }
+    list_submissions_in(conn, user, &competition, access).await
+}
+
+/// [`list_submissions`] of a competition the owner has already loaded with the reader's
+/// access (as a tender's handler does): at most two statements, the rows with every fact
+/// their statuses need, and (once opened) the questionnaire versions they answered.
+pub async fn list_submissions_in(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    competition: &Competition,
+    access: Access,
+) -> Result<Vec<SubmissionSummary>> {
+    let marker = match access {
+        Access::Council => None,
+        Access::Panel => Some(user.id),
         Access::Public => return Err(EvaluationError::NotFound("Competition")),
-    }
-    let lots = competitions::lots(conn, id).await?;
-    let facts = StatusFacts::load(conn, &competition, &rows).await?;
-    let names = names_of(conn, rows.iter()).await?;
+    };
+    let rows: Vec<Listed> = diesel::sql_query(LISTED)
+        .bind::<diesel::sql_types::Uuid, _>(competition.id)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(marker)
+        .load(conn)
+        .await?;
+    let versions = if competition.opened_at.is_some() {
+        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.questionnaire_id).collect();
+        ids.sort();
+        ids.dedup();
+        questionnaires::by_ids(conn, &ids).await?
+    } else {
+        HashMap::new()
+    };
     Ok(rows
-        .iter()
-        .map(|s| SubmissionSummary {
-            id: s.id,
-            organisation_id: s.organisation_id,
-            organisation_name: names.get(&s.organisation_id).cloned().unwrap_or_default(),
-            lot_id: s.lot_id,
-            lot: s
-                .lot_id
-                .and_then(|l| lots.iter().find(|x| x.id == l).map(|x| x.number)),
-            status: facts.status(&competition, s),
-            submitted_at: s.submitted_at,
+        .into_iter()
+        .map(|r| {
+            let moderated: HashSet<String> = r.moderated.into_iter().collect();
+            let status = status_of(
+                competition,
+                &StatusInputs {
+                    outcome: r.outcome,
+                    withdrawn: false,
+                    submitted: r.submitted_at.is_some(),
+                    waiting: r.waiting,
+                    version: versions.get(&r.questionnaire_id),
+                    sealed: r.sealed.as_ref(),
+                    moderated: &moderated,
+                    eligible_markers: usize::try_from(r.eligible_markers).unwrap_or(0),
+                    marked_by_eligible: usize::try_from(r.marked_by_eligible).unwrap_or(0),
+                },
+            );
+            SubmissionSummary {
+                id: r.id,
+                organisation_id: r.organisation_id,
+                organisation_name: r.organisation_name,
+                lot_id: r.lot_id,
+                lot: r.lot,
+                status,
+                submitted_at: r.submitted_at,
+            }
         })
         .collect())
 }

@@ -81,6 +81,32 @@ pub async fn by_ids(
         .collect()
 }
 
+/// Every version of every questionnaire of the competition, in one statement (a handful:
+/// one scope per lot at most, a version per change).
+pub async fn all_of(
+    conn: &mut AsyncPgConnection,
+    competition_id: Uuid,
+) -> Result<Vec<QuestionnaireView>> {
+    let rows: Vec<Row> = questionnaire_versions::table
+        .filter(questionnaire_versions::competition_id.eq(competition_id))
+        .order(questionnaire_versions::version)
+        .select(columns())
+        .load(conn)
+        .await?;
+    rows.into_iter().map(view).collect()
+}
+
+/// Among `all` (a competition's versions, [`all_of`]), the one a submission on `lot`
+/// answers now: as [`current`], without a query.
+pub fn current_among(all: &[QuestionnaireView], lot: Option<Uuid>) -> Option<&QuestionnaireView> {
+    let newest = |scope: Option<Uuid>| {
+        all.iter()
+            .filter(|v| v.version.lot_id == scope)
+            .max_by_key(|v| v.version.version)
+    };
+    lot.and_then(|l| newest(Some(l))).or_else(|| newest(None))
+}
+
 /// The newest version of exactly this scope (`lot` `None`: the competition's own), if it
 /// has one.
 pub async fn latest_of_scope(

@@ -7,15 +7,15 @@ use super::competitions;
 use super::errors::{EvaluationError, Refusal, Result};
 use super::model::*;
 use super::scoring::{self, Bid, Kind, Mark, Score};
-use super::{marking, queries, questionnaires, rules};
+use super::{marking, questionnaires, rules};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
-use crate::db::schema::{moderated_scores, submissions};
+use crate::db::schema::submissions;
 use crate::http::problem::FieldError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -74,6 +74,18 @@ pub async fn results(
     compute(conn, &competition).await
 }
 
+/// [`results`] of a competition its owner has already loaded for a commissioner who
+/// manages it (as a tender's handler does): two statements whatever the number of bids.
+pub async fn results_of(
+    conn: &mut AsyncPgConnection,
+    competition: &Competition,
+) -> Result<Vec<LotResults>> {
+    if competition.opened_at.is_none() {
+        return Err(EvaluationError::Sealed);
+    }
+    compute(conn, competition).await
+}
+
 /// The weights that a lot's bids are compared by: those of the newest version of the
 /// questionnaire the lot answers (every bid is scored against the same criteria).
 fn weights(q: &Questionnaire) -> (u32, u32) {
@@ -90,7 +102,80 @@ fn weights(q: &Questionnaire) -> (u32, u32) {
     (quality, price)
 }
 
-/// The results, computed in a fixed number of statements whatever the number of bids.
+/// The competition's lots (and a lot-less row first), each with its bids, their bidders'
+/// names and their moderated marks, in one statement: lots with no bid come back as one
+/// row with no submission.
+const LOTS_AND_BIDS: &str = "
+SELECT l.id AS lot_id, l.number AS lot_number, l.title AS lot_title,
+       s.id, s.organisation_id, o.legal_name AS organisation_name, s.questionnaire_id,
+       s.sealed, s.submitted_at, s.outcome, s.award_rank, s.price_check,
+       COALESCE((SELECT jsonb_agg(jsonb_build_array(m.question_id, m.score, m.reason))
+                   FROM moderated_scores m
+                  WHERE m.submission_id = s.id AND m.score IS NOT NULL), '[]') AS marks
+  FROM (SELECT NULL::uuid AS id, NULL::int4 AS number, NULL::text AS title
+        UNION ALL
+        SELECT id, number, title FROM competition_lots WHERE competition_id = $1) l
+  LEFT JOIN submissions s
+         ON s.competition_id = $1 AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
+        AND ((l.id IS NULL AND s.lot_id IS NULL) OR s.lot_id = l.id)
+  LEFT JOIN organisations o ON o.id = s.organisation_id
+ ORDER BY l.number NULLS FIRST, s.submitted_at, s.id";
+
+/// One row of [`LOTS_AND_BIDS`].
+#[derive(QueryableByName)]
+struct LotBid {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    lot_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    lot_number: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    lot_title: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    organisation_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    organisation_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    questionnaire_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    sealed: Option<serde_json::Value>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    submitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::db::schema::sql_types::SubmissionOutcome>)]
+    outcome: Option<SubmissionOutcome>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    award_rank: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    price_check: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    marks: serde_json::Value,
+}
+
+/// A bid as the results read it.
+struct Entered {
+    id: Uuid,
+    organisation_id: Uuid,
+    organisation_name: String,
+    questionnaire_id: Uuid,
+    sealed: Sealed,
+    submitted_at: Option<DateTime<Utc>>,
+    outcome: Option<SubmissionOutcome>,
+    award_rank: Option<i32>,
+    price_check: Option<String>,
+    /// Moderated marks by question: (score, reason).
+    moderated: HashMap<String, (i32, String)>,
+}
+
+/// A lot (or the lot-less competition) with its bids.
+struct LotGroup {
+    lot_id: Option<Uuid>,
+    number: Option<i32>,
+    title: Option<String>,
+    bids: Vec<Entered>,
+}
+
+/// The results, computed in two statements whatever the number of bids.
 pub(super) async fn compute(
     conn: &mut AsyncPgConnection,
     competition: &Competition,
@@ -102,64 +187,59 @@ pub(super) async fn compute(
         ));
     }
     let id = competition.id;
-    let lots = competitions::lots(conn, id).await?;
-    let all = queries::bids(conn, id).await?;
-    let mut groups: Vec<(Option<Uuid>, Vec<SubmissionRow>)> = if lots.is_empty() {
-        vec![(None, all)]
-    } else {
-        lots.iter()
-            .map(|l| {
-                (
-                    Some(l.id),
-                    all.iter()
-                        .filter(|s| s.lot_id == Some(l.id))
-                        .cloned()
-                        .collect(),
-                )
-            })
-            .collect()
-    };
-    // A handful of queries whatever the number of bids: every version, every moderated
-    // score and every bidder's name at once (docs/performance.md).
-    let mut version_ids: Vec<Uuid> = groups
-        .iter()
-        .flat_map(|g| g.1.iter().map(|s| s.questionnaire_id))
-        .collect();
-    version_ids.sort();
-    version_ids.dedup();
-    let versions = questionnaires::by_ids(conn, &version_ids).await?;
-    let ids: Vec<Uuid> = groups
-        .iter()
-        .flat_map(|g| g.1.iter().map(|s| s.id))
-        .collect();
-    let mut all_moderated: HashMap<Uuid, HashMap<String, (i32, String)>> = HashMap::new();
-    for (sid, q, score, reason) in moderated_scores::table
-        .filter(moderated_scores::submission_id.eq_any(&ids))
-        .filter(moderated_scores::score.is_not_null())
-        .select((
-            moderated_scores::submission_id,
-            moderated_scores::question_id,
-            moderated_scores::score.assume_not_null(),
-            moderated_scores::reason,
-        ))
-        .load::<(Uuid, String, i32, String)>(conn)
-        .await?
-    {
-        all_moderated
-            .entry(sid)
-            .or_default()
-            .insert(q, (score, reason));
+    let rows: Vec<LotBid> = diesel::sql_query(LOTS_AND_BIDS)
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .load(conn)
+        .await?;
+    let all_versions = questionnaires::all_of(conn, id).await?;
+    let mut groups: Vec<LotGroup> = Vec::new();
+    for row in rows {
+        if groups.last().is_none_or(|g| g.lot_id != row.lot_id) {
+            groups.push(LotGroup {
+                lot_id: row.lot_id,
+                number: row.lot_number,
+                title: row.lot_title.clone(),
+                bids: Vec::new(),
+            });
+        }
+        let (Some(sid), Some(organisation_id), Some(questionnaire_id)) =
+            (row.id, row.organisation_id, row.questionnaire_id)
+        else {
+            continue;
+        };
+        let marks: Vec<(String, i32, String)> =
+            serde_json::from_value(row.marks).map_err(|e| EvaluationError::Internal(e.into()))?;
+        let entered = Entered {
+            id: sid,
+            organisation_id,
+            organisation_name: row.organisation_name.unwrap_or_default(),
+            questionnaire_id,
+            sealed: row
+                .sealed
+                .as_ref()
+                .and_then(|v| Sealed::deserialize(v).ok())
+                .unwrap_or_default(),
+            submitted_at: row.submitted_at,
+            outcome: row.outcome,
+            award_rank: row.award_rank,
+            price_check: row.price_check,
+            moderated: marks.into_iter().map(|(q, s, r)| (q, (s, r))).collect(),
+        };
+        groups.last_mut().expect("pushed above").bids.push(entered);
     }
-    let names = queries::names_of(conn, groups.iter().flat_map(|g| &g.1)).await?;
-    let mut latest: HashMap<Option<Uuid>, (u32, u32)> = HashMap::new();
-    for (lot, _) in &groups {
-        let q = questionnaires::current(conn, id, *lot).await?;
-        latest.insert(*lot, weights(&q.questionnaire));
+    // A competition with lots is compared lot by lot; one without, as a whole (the
+    // lot-less row).
+    if groups.len() > 1 {
+        groups.retain(|g| g.lot_id.is_some());
     }
-    let no_marks = HashMap::new();
+    let versions: HashMap<Uuid, &QuestionnaireView> =
+        all_versions.iter().map(|v| (v.version.id, v)).collect();
     let mut out = Vec::new();
-    for (lot_id, rows) in groups.drain(..) {
-        let (quality_weight, price_weight) = latest[&lot_id];
+    for group in groups {
+        let latest = questionnaires::current_among(&all_versions, group.lot_id)
+            .ok_or(EvaluationError::NotFound("Questionnaire"))?;
+        let (quality_weight, price_weight) = weights(&latest.questionnaire);
+        let rows = group.bids;
         let priced = price_weight > 0;
         let mut complete = true;
         let mut input = Vec::new();
@@ -169,8 +249,7 @@ pub(super) async fn compute(
                 .get(&s.questionnaire_id)
                 .ok_or(EvaluationError::NotFound("Questionnaire"))?
                 .questionnaire;
-            let sealed = s.sealed().unwrap_or_default();
-            let moderated = all_moderated.get(&s.id).unwrap_or(&no_marks);
+            let (sealed, moderated) = (&s.sealed, &s.moderated);
             let failed = q
                 .questions()
                 .any(|x| !rules::passes(x, sealed.answers.get(&x.id)));
@@ -208,7 +287,7 @@ pub(super) async fn compute(
             } else {
                 Some(1)
             };
-            let name = names.get(&s.organisation_id).cloned().unwrap_or_default();
+            let name = s.organisation_name.clone();
             input.push(Bid {
                 bidder: name.clone(),
                 marks,
@@ -272,20 +351,19 @@ pub(super) async fn compute(
                     }
                 },
             )
-            .map(|mut b: BidResult| {
-                if let Some(r) = rows.iter().find(|r| r.id == b.submission_id) {
-                    b.price_check = r.price_check.clone();
-                    b.outcome = r.outcome;
-                    b.award_rank = r.award_rank.map(|r| r as u32);
-                }
+            // Evaluations come back in the order the bids went in.
+            .zip(&rows)
+            .map(|(mut b, r): (BidResult, &Entered)| {
+                b.price_check = r.price_check.clone();
+                b.outcome = r.outcome;
+                b.award_rank = r.award_rank.map(|r| r as u32);
                 b
             })
             .collect::<Vec<_>>();
-        let lot = lot_id.and_then(|l| lots.iter().find(|x| x.id == l));
         out.push(LotResults {
-            lot_id,
-            lot: lot.map(|l| l.number),
-            lot_title: lot.map(|l| l.title.clone()),
+            lot_id: group.lot_id,
+            lot: group.number,
+            lot_title: group.title,
             complete: complete && !rows.is_empty(),
             bids,
         });

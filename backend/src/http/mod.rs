@@ -2,6 +2,7 @@
 //! idempotent creation, metrics, and the resource helper that answers 405 in the same way.
 //! It knows no context; the route table is put together in `app`.
 
+pub mod body;
 pub mod idempotency;
 pub mod metrics;
 pub mod pagination;

@@ -11,57 +11,34 @@ use crate::auth::{OrganisationKind, Role};
 use crate::http::idempotency::{CreateRequest, parse_json};
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routing::resource;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{delete, get, patch, post, put};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Registers this context's routes under `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/registrations").route(web::post().to(register_provider)))
-        .service(resource("/registrations/confirm").route(web::post().to(confirm_registration)))
-        .service(resource("/invitations/accept").route(web::post().to(accept_invitation)))
-        .service(resource("/organisations/{id}/users").route(web::get().to(list_people)))
-        .service(
-            resource("/organisations/{id}/users/{user_id}/remove")
-                .route(web::post().to(remove_person)),
-        )
-        .service(
-            resource("/organisations/{id}/invitations")
-                .route(web::get().to(list_invitations))
-                .route(web::post().to(invite)),
-        )
-        .service(
-            resource("/organisations/{id}/invitations/{invitation_id}")
-                .route(web::delete().to(cancel_invitation)),
-        )
-        .service(
-            resource("/organisations/{id}/account-recovery").route(web::post().to(recover_account)),
-        )
-        .service(
-            resource("/users")
-                .route(web::get().to(list_users))
-                .route(web::post().to(create_user)),
-        )
-        .service(
-            resource("/users/{id}")
-                .route(web::get().to(get_user))
-                .route(web::patch().to(update_user)),
-        )
-        .service(
-            resource("/organisations")
-                .route(web::get().to(list_organisations))
-                .route(web::post().to(create_organisation)),
-        )
-        .service(
-            resource("/organisations/{id}")
-                .route(web::get().to(get_organisation))
-                .route(web::put().to(update_organisation)),
-        )
-        .service(resource("/districts").route(web::get().to(list_districts)));
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(register_provider)
+        .service(confirm_registration)
+        .service(accept_invitation)
+        .service(list_people)
+        .service(remove_person)
+        .service(list_invitations)
+        .service(invite)
+        .service(cancel_invitation)
+        .service(recover_account)
+        .service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(list_organisations)
+        .service(create_organisation)
+        .service(get_organisation)
+        .service(update_organisation)
+        .service(list_districts);
 }
 
 /// A completed registration.
@@ -82,9 +59,10 @@ pub struct RegistrationAccepted {
 /// created yet: the address is emailed a link to confirm (`POST /registrations/confirm`),
 /// or, when it already has an account, its owner is told instead. The answer is the same
 /// either way.
-#[utoipa::path(post, path = "/api/v1/registrations", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = RegistrationInput,
     responses((status = 202, body = RegistrationAccepted), (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+#[post("/registrations")]
 pub async fn register_provider(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -112,9 +90,10 @@ pub struct LinkToken {
 }
 
 /// Finish registering from the emailed link: creates the organisation and its first user.
-#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = LinkToken,
     responses((status = 201, body = Registration), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/registrations/confirm")]
 pub async fn confirm_registration(
     state: web::Data<AppState>,
     body: web::Json<LinkToken>,
@@ -129,9 +108,10 @@ pub async fn confirm_registration(
 }
 
 /// Accept an invitation from its emailed link, choosing a name and password (no sign-in).
-#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = AcceptInput,
     responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+#[post("/invitations/accept")]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     holds: web::Data<RecoveryHolds>,
@@ -151,9 +131,10 @@ pub async fn accept_invitation(
 }
 
 /// An organisation's people: its own provider users, or an administrator, see them.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/users", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation")),
     responses((status = 200, body = Vec<UserView>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{id}/users")]
 pub async fn list_people(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -167,9 +148,10 @@ pub async fn list_people(
 
 /// Remove a colleague who has left (a provider user, for their own organisation): the
 /// account is deactivated and its sessions end.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/users/{user_id}/remove", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation"), ("user_id" = Uuid, Path, description = "The colleague")),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{id}/users/{user_id}/remove")]
 pub async fn remove_person(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -185,9 +167,10 @@ pub async fn remove_person(
 }
 
 /// An organisation's invitations, newest first (its provider users and administrators).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/invitations", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation")),
     responses((status = 200, body = Vec<InvitationView>), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{id}/invitations")]
 pub async fn list_invitations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -201,10 +184,11 @@ pub async fn list_invitations(
 
 /// Invite a colleague (a provider user, into their own organisation). They are emailed a
 /// link that works for 7 days.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/invitations", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = InvitationInput,
     params(("id" = Uuid, Path, description = "The organisation")),
     responses((status = 201, body = InvitationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{id}/invitations")]
 pub async fn invite(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -221,9 +205,10 @@ pub async fn invite(
 }
 
 /// Cancel a pending invitation (the organisation's users, or an administrator).
-#[utoipa::path(delete, path = "/api/v1/organisations/{id}/invitations/{invitation_id}", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation"), ("invitation_id" = Uuid, Path, description = "The invitation")),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{id}/invitations/{invitation_id}")]
 pub async fn cancel_invitation(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -241,10 +226,11 @@ pub async fn cancel_invitation(
 /// Account recovery for a provider that has lost every account (administrators; see
 /// docs/operations.md). Sends a 24-hour invitation with the recorded reason and tells the
 /// organisation's users; it cannot be accepted while a bid of theirs is before its deadline.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/account-recovery", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = InvitationInput,
     params(("id" = Uuid, Path, description = "The provider organisation")),
     responses((status = 201, body = InvitationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{id}/account-recovery")]
 pub async fn recover_account(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -261,9 +247,10 @@ pub async fn recover_account(
 }
 
 /// List users (administrators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(UserFilter, PageRequest),
     responses((status = 200, body = Paged<UserView>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -278,10 +265,11 @@ pub async fn list_users(
 }
 
 /// Create a council user (administrators). Provider users join by invitation only.
-#[utoipa::path(post, path = "/api/v1/users", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = NewUserInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     responses((status = 201, body = UserView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -299,8 +287,9 @@ pub async fn create_user(
 }
 
 /// A user (administrators, or the user themself).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     responses((status = 200, body = UserView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -319,9 +308,10 @@ pub async fn get_user(
 
 /// Change a user's name, role or active flag (administrators). Deactivating ends the
 /// user's sessions at once.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = UserChanges,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -342,9 +332,10 @@ pub async fn update_user(
 }
 
 /// List organisations (council staff).
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     params(OrganisationFilter, PageRequest),
     responses((status = 200, body = Paged<Organisation>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations")]
 pub async fn list_organisations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -372,10 +363,11 @@ pub struct NewOrganisationInput {
 }
 
 /// Create an organisation (administrators).
-#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = NewOrganisationInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     responses((status = 201, body = OrganisationView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -395,8 +387,9 @@ pub async fn create_organisation(
 }
 
 /// An organisation: council staff see any; a provider user only their own (others are 404).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     responses((status = 200, body = OrganisationView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{id}")]
 pub async fn get_organisation(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -418,9 +411,10 @@ pub struct OrganisationUpdate {
 }
 
 /// Replace an organisation's profile: administrators any, a provider user only their own.
-#[utoipa::path(put, path = "/api/v1/organisations/{id}", tag = "organisations",
+#[utoipa::path(tag = "organisations",
     request_body = OrganisationUpdate,
     responses((status = 200, body = OrganisationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{id}")]
 pub async fn update_organisation(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -439,12 +433,12 @@ pub async fn update_organisation(
     Ok(web::Json(view))
 }
 
-/// The council's districts (anyone signed in).
-#[utoipa::path(get, path = "/api/v1/districts", tag = "organisations",
-    responses((status = 200, body = Vec<District>)), security(("bearer" = [])))]
+/// The council's districts. Public: a provider registering names the districts it works
+/// in before it has an account.
+#[utoipa::path(tag = "organisations", responses((status = 200, body = Vec<District>)))]
+#[get("/districts")]
 pub async fn list_districts(
     state: web::Data<AppState>,
-    _user: ApiUser,
 ) -> Result<web::Json<Vec<District>>, Problem> {
     let mut conn = state.db().await?;
     Ok(web::Json(super::queries::list_districts(&mut conn).await?))

@@ -7,7 +7,12 @@
 //!    the same server for the same time.
 //! 2. **Reading a big evaluation**: 200 bids in one procurement, opened, the panel declared,
 //!    every bid scored and moderated; a commissioner's `GET .../results` and
-//!    `GET .../submissions`, 20 requests each, one at a time (median and p95).
+//!    `GET .../submissions`: the SQL statements one request takes (the server's pool
+//!    counts them), 20 requests one at a time (median and p95), then requests per second
+//!    at 16 concurrent keep-alive clients, beside `pgbench -S` (read-only) at 16 clients
+//!    on the same server.
+//!
+//! `bench-tender 200` seals just the 200 bids the reads need (a minute or two).
 //!
 //! ```sh
 //! cargo build --release -p tests --bin bench-tender && ./target/release/bench-tender [PROVIDERS]
@@ -25,6 +30,10 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 16;
 const EVALUATION_BIDS: usize = 200;
 const READS: usize = 20;
+/// Seconds of `pgbench -S` beside the concurrent reads.
+const READ_SECONDS: u64 = 10;
+/// Requests of each big read at `CLIENTS` clients.
+const CONCURRENT_READS: usize = 1600;
 
 fn main() -> anyhow::Result<()> {
     let providers: usize = std::env::args()
@@ -42,14 +51,23 @@ fn main() -> anyhow::Result<()> {
         let app = tests::bench::serve(&database_url)?;
         let (address, handle) = (app.address.clone(), app.handle.clone());
         let (cores, pool_size) = (app.workers, app.pool_size);
-        let (settings, pool) = (app.settings, app.pool);
-        let result = run(&address, &settings, &pool, providers, (cores, pool_size)).await;
+        let (settings, pool, statements) = (app.settings, app.pool, app.statements);
+        let result = run(
+            &address,
+            &settings,
+            &pool,
+            &statements,
+            providers,
+            (cores, pool_size),
+        )
+        .await;
         handle.stop(true).await;
         result
     })?;
     let Figures {
         submitted,
         submit_seconds,
+        reads,
     } = figures;
     let rate = submitted as f64 / submit_seconds;
 
@@ -69,6 +87,16 @@ fn main() -> anyhow::Result<()> {
         rate / tpcb,
         rate / simple
     );
+    let select_only = tests::bench::pgbench_tps(&["-S"], CLIENTS, READ_SECONDS, &database_url)?;
+    println!(
+        "pgbench select-only (-S, scale 1)                 clients={CLIENTS} duration={READ_SECONDS}s tps={select_only:.0}"
+    );
+    for (path, rps) in reads {
+        println!(
+            "ratio GET {path} / pgbench -S: {:.4} ({rps:.0} requests/s)",
+            rps / select_only
+        );
+    }
 
     runtime.block_on(db.drop_database())?;
     Ok(())
@@ -77,6 +105,8 @@ fn main() -> anyhow::Result<()> {
 struct Figures {
     submitted: usize,
     submit_seconds: f64,
+    /// (path, requests per second at `CLIENTS` clients) of each big read.
+    reads: Vec<(String, f64)>,
 }
 
 /// A JSON client for the app.
@@ -334,6 +364,7 @@ async fn run(
     address: &str,
     settings: &backend::config::Settings,
     pool: &backend::db::DbPool,
+    statements: &backend::db::StatementCount,
     providers: usize,
     (cores, pool_size): (usize, usize),
 ) -> anyhow::Result<Figures> {
@@ -409,7 +440,7 @@ async fn run(
         percentile(&submit_latencies, 0.95),
         percentile(&submit_latencies, 0.99),
     );
-    let receipts = count(&mut conn, &format!("SELECT count(*) AS n FROM submission_receipts r JOIN submissions s ON s.id = r.submission_id WHERE s.procurement_id = '{a}'")).await?;
+    let receipts = count(&mut conn, &format!("SELECT count(*) AS n FROM submission_receipts r JOIN submissions s ON s.id = r.submission_id WHERE s.competition_id = '{a}'")).await?;
     let emails = count(
         &mut conn,
         "SELECT count(*) AS n FROM outbox WHERE template = 'submission_receipt'",
@@ -532,10 +563,19 @@ async fn run(
         "the evaluation is not complete: {}",
         &results.to_string()[..500.min(results.to_string().len())]
     );
+    let mut reads = Vec::new();
     for path in ["results", "submissions"] {
         let path = format!("/api/v1/procurements/{b}/{path}");
+        let shown = path.replace(&b, "{id}");
         for _ in 0..2 {
             api.ok("GET", &path, &commissioner, None).await?;
+        }
+        // The least of five: the audit sealer shares the pool and may run in between.
+        let mut per_request = u64::MAX;
+        for _ in 0..5 {
+            let before = statements.get();
+            api.ok("GET", &path, &commissioner, None).await?;
+            per_request = per_request.min(statements.get() - before);
         }
         let mut latencies = Vec::new();
         let mut size = 0;
@@ -548,17 +588,37 @@ async fn run(
         }
         latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!(
-            "app     GET {:<40} bids={EVALUATION_BIDS} requests={READS} one at a time: median={:.1}ms p95={:.1}ms ({} KB)",
-            path.replace(&b, "{id}"),
+            "app     GET {shown:<40} bids={EVALUATION_BIDS} SQL statements per request={per_request}; requests={READS} one at a time: median={:.1}ms p95={:.1}ms ({} KB)",
             percentile(&latencies, 0.50),
             percentile(&latencies, 0.95),
             size / 1024
         );
+        let started = Instant::now();
+        let latencies = concurrently(address, CONCURRENT_READS, {
+            let (path, token) = (path.clone(), commissioner.clone());
+            move |api: Api, _| {
+                let (path, token) = (path.clone(), token.clone());
+                async move {
+                    let (status, _, _) = api.call("GET", &path, &token, None).await?;
+                    anyhow::ensure!(status == 200, "GET {path}: {status}");
+                    Ok(())
+                }
+            }
+        })
+        .await?;
+        let rps = CONCURRENT_READS as f64 / started.elapsed().as_secs_f64();
+        println!(
+            "app     GET {shown:<40} bids={EVALUATION_BIDS} clients={CLIENTS} requests={CONCURRENT_READS}: {rps:.0} requests/s p50={:.1}ms p95={:.1}ms",
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.95),
+        );
+        reads.push((shown, rps));
     }
 
     Ok(Figures {
         submitted: providers,
         submit_seconds,
+        reads,
     })
 }
 

@@ -8,7 +8,11 @@
 //! 4. Uses the S3-compatible server `TEST_S3_ENDPOINT` names when set; otherwise installs a
 //!    pinned `s3s-fs` from crates.io into `.data/tools` (once) and starts it on a free
 //!    loopback port over a temporary folder (`tests::s3`).
-//! 5. Runs `cargo test --workspace` with those servers, then stops the ones it started.
+//! 5. Installs the pinned diesel CLI (the schema-drift test) and schemathesis (the OpenAPI
+//!    conformance test, in a virtual environment) into `.data/tools` when missing
+//!    (`tests::tools`), installing Debian's `python3-venv` if Python cannot make one.
+//! 6. Runs `cargo test --workspace` with those servers and tools, then stops the servers it
+//!    started.
 //!
 //! Arguments after `--` go to `cargo test` (e.g. `cargo test-all -- auth::`).
 
@@ -112,6 +116,13 @@ fn main() -> ExitCode {
         eprintln!("test-all: {e}");
         return ExitCode::FAILURE;
     }
+    let tools = match install_tools(&root) {
+        Ok(tools) => tools,
+        Err(e) => {
+            eprintln!("test-all: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut cluster = None;
     let database_url = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
         Some(url) => url,
@@ -142,6 +153,7 @@ fn main() -> ExitCode {
                 })
                 .env("DATABASE_URL", &database_url)
                 .envs(s3.as_ref().map(|s| s.env()).unwrap_or_default())
+                .envs(tools.iter().cloned())
                 .current_dir(&root)
                 .status()
                 .map_err(|e| format!("running cargo test: {e}"));
@@ -176,4 +188,25 @@ fn s3_server(root: &Path) -> Result<Option<tests::s3::S3Server>, String> {
     tests::s3::S3Server::start(root)
         .map(Some)
         .map_err(|e| format!("starting the S3-compatible test server: {e}"))
+}
+
+/// The pinned tools some tests run, as the variables that name them; a variable already set
+/// names a tool of the caller's own and is left alone.
+fn install_tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    use tests::tools;
+    let mut env = Vec::new();
+    if std::env::var_os(tools::DIESEL_CLI_VAR).is_none() {
+        env.push((tools::DIESEL_CLI_VAR, tools::diesel_cli(root)?));
+    }
+    if std::env::var_os(tools::SCHEMATHESIS_VAR).is_none() {
+        let venv_works = Command::new("python3")
+            .args(["-c", "import ensurepip, venv"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !venv_works {
+            apt_install(&["python3", "python3-venv"], &mut false)?;
+        }
+        env.push((tools::SCHEMATHESIS_VAR, tools::schemathesis(root)?));
+    }
+    Ok(env)
 }

@@ -192,3 +192,22 @@ async fn metrics_count_requests_by_route_pattern_never_by_path() {
         assert!(!m.contains(path), "{path} is in the metrics:\n{m}");
     }
 }
+
+#[actix_web::test]
+async fn a_nul_character_in_a_filter_is_a_400_not_a_server_error() {
+    let app = spawn_app().await;
+    let token = app.token("admin@council.example").await;
+    let p = app
+        .get("/api/v1/outbox?to=%00", Some(&token))
+        .await
+        .problem(400);
+    assert!(p["detail"].as_str().unwrap().contains("NUL"), "{p}");
+    app.get("/api/v1/procurements?status=open%00", None)
+        .await
+        .problem(400);
+    // The same filter without it still works.
+    assert_eq!(
+        app.get("/api/v1/outbox?to=a", Some(&token)).await.status,
+        200
+    );
+}

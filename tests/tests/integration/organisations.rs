@@ -326,3 +326,19 @@ async fn administrators_create_filter_and_edit_users_and_organisations() {
         .json();
     assert_eq!(audit["total"], 1);
 }
+
+#[actix_web::test]
+async fn anyone_may_list_the_districts_a_registration_names() {
+    let app = spawn_app().await;
+    let reply = app.get("/api/v1/districts", None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let names: Vec<String> = reply
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"Severnside".to_string()), "{names:?}");
+    assert!(reply.json()[0]["id"].as_str().is_some());
+}

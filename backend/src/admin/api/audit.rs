@@ -5,14 +5,13 @@ use crate::auth::Role;
 use crate::auth::extract::ApiUser;
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routing::resource;
 use crate::state::AppState;
+use actix_web::get;
 use actix_web::web;
 
 /// Registers the audit log's API routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/audit/verify").route(web::get().to(verify_audit)))
-        .service(resource("/audit").route(web::get().to(list_audit)));
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(verify_audit).service(list_audit);
 }
 
 /// `?anchor=` on the verifier: a line from an administrators' checkpoint email.
@@ -25,8 +24,9 @@ pub struct AnchorQuery {
 
 /// Check the audit log's hash chain: seals rows written since the last round, then
 /// recomputes every hash and checks the signed head, the checkpoints and the anchor given.
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", params(AnchorQuery),
+#[utoipa::path(tag = "audit", params(AnchorQuery),
     responses((status = 200, body = Verification), (status = 400, body = Problem), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/audit/verify")]
 pub async fn verify_audit(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -60,9 +60,10 @@ pub async fn verify_audit(
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+#[utoipa::path(tag = "audit",
     params(AuditFilter, PageRequest),
     responses((status = 200, body = Paged<AuditRow>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
     user: ApiUser,

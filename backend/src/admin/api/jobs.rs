@@ -3,22 +3,23 @@
 use crate::auth::Role;
 use crate::auth::extract::ApiUser;
 use crate::http::problem::Problem;
-use crate::http::routing::resource;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// Registers the job routes under `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/jobs").route(web::get().to(list_jobs)))
-        .service(resource("/jobs/runs").route(web::get().to(list_job_runs)))
-        .service(resource("/jobs/{name}/runs").route(web::post().to(run_job_now)));
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_jobs)
+        .service(list_job_runs)
+        .service(run_job_now);
 }
 
 /// Every job with its schedule, next tick, last run and failure count.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
+#[utoipa::path(tag = "jobs",
     responses((status = 200, description = "Jobs"), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/jobs")]
 pub async fn list_jobs(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, Problem> {
     user.0.require(&[Role::Admin])?;
     Ok(HttpResponse::Ok().json(state.jobs.status().await?))
@@ -37,8 +38,9 @@ pub struct RunFilter {
 }
 
 /// Recent runs, newest first.
-#[utoipa::path(get, path = "/api/v1/jobs/runs", tag = "jobs", params(RunFilter),
+#[utoipa::path(tag = "jobs", params(RunFilter),
     responses((status = 200, description = "Runs"), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/jobs/runs")]
 pub async fn list_job_runs(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -58,8 +60,9 @@ pub async fn list_job_runs(
 }
 
 /// Ask for a run of a job as soon as a worker is free.
-#[utoipa::path(post, path = "/api/v1/jobs/{name}/runs", tag = "jobs",
+#[utoipa::path(tag = "jobs",
     responses((status = 202, description = "Queued"), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[post("/jobs/{name}/runs")]
 pub async fn run_job_now(
     state: web::Data<AppState>,
     user: ApiUser,

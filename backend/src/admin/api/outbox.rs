@@ -4,18 +4,18 @@ use crate::auth::Role;
 use crate::auth::extract::ApiUser;
 use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
-use crate::http::routing::resource;
 use crate::mail::{OutboxMessage, OutboxMessageDetail, OutboxStatus};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// Registers the outbox routes under `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/outbox").route(web::get().to(list_outbox)))
-        .service(resource("/outbox/{id}").route(web::get().to(get_outbox_message)))
-        .service(resource("/outbox/{id}/resend").route(web::post().to(resend_outbox_message)));
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_outbox)
+        .service(get_outbox_message)
+        .service(resend_outbox_message);
 }
 
 /// Outbox filters.
@@ -29,8 +29,9 @@ pub struct OutboxFilter {
 }
 
 /// Emails, newest first, with their delivery status.
-#[utoipa::path(get, path = "/api/v1/outbox", tag = "email", params(OutboxFilter, PageRequest),
+#[utoipa::path(tag = "email", params(OutboxFilter, PageRequest),
     responses((status = 200, body = Paged<OutboxMessage>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/outbox")]
 pub async fn list_outbox(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -45,8 +46,9 @@ pub async fn list_outbox(
 }
 
 /// One email with its rendered text and HTML parts.
-#[utoipa::path(get, path = "/api/v1/outbox/{id}", tag = "email",
+#[utoipa::path(tag = "email",
     responses((status = 200, body = OutboxMessageDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/outbox/{id}")]
 pub async fn get_outbox_message(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -61,8 +63,9 @@ pub async fn get_outbox_message(
 }
 
 /// Send an email again (keeps its Message-ID).
-#[utoipa::path(post, path = "/api/v1/outbox/{id}/resend", tag = "email",
+#[utoipa::path(tag = "email",
     responses((status = 202), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/outbox/{id}/resend")]
 pub async fn resend_outbox_message(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -10,14 +10,16 @@ use crate::procurement::award::AssessmentSummary;
 use crate::procurement::bids::{self, MyBid};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The provider organisation's bids.
-#[utoipa::path(get, path = "/api/v1/submissions", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<MyBid>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/submissions")]
 pub async fn my_submissions(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -34,9 +36,10 @@ pub struct StartInput {
 
 /// Start the provider's bid for this procurement and lot: `201` with the new bid, or
 /// `200` with the one the organisation already has.
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/submissions", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = StartInput,
     responses((status = 201, body = SubmissionView), (status = 200, body = SubmissionView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/submissions")]
 pub async fn start_submission(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -54,8 +57,9 @@ pub async fn start_submission(
 
 /// A submission: the provider's own working copy, or (after opening) the sealed content
 /// for its commissioners and declared, unconflicted evaluators.
-#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = SubmissionView), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/submissions/{id}")]
 pub async fn get_submission(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -74,9 +78,10 @@ pub struct AnswersInput {
 }
 
 /// Save draft answers (providers; before the deadline).
-#[utoipa::path(patch, path = "/api/v1/submissions/{id}/answers", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = AnswersInput,
     responses((status = 200, body = SubmissionView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/submissions/{id}/answers")]
 pub async fn save_answers(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -90,8 +95,9 @@ pub async fn save_answers(
 }
 
 /// Submit or resubmit (providers; refused at or after the deadline by the database clock).
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/submit", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Receipt), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/submissions/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -105,8 +111,9 @@ pub async fn submit(
 
 /// Withdraw a submitted bid (providers; before the deadline). Answers with the bid, now a
 /// draft again.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = SubmissionView), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/submissions/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -119,16 +126,18 @@ pub async fn withdraw(
 
 /// Attach an evidence file (providers). The body is the file (at most 10 MB); its type is
 /// found from its content.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/files", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = SubmissionFile), (status = 413, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = SubmissionFile), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/submissions/{id}/files")]
 pub async fn attach_file(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<Uuid>,
     query: web::Query<UploadQuery>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
+    let body = crate::http::body::read_limited(body, crate::storage::MAX_FILE_BYTES + 1).await?;
     let question = query.question_id.as_deref().unwrap_or_default();
     let mut conn = state.db().await?;
     let file = bids::attach(
@@ -138,15 +147,16 @@ pub async fn attach_file(
         *id,
         question,
         &query.file_name,
-        body.to_vec(),
+        body,
     )
     .await?;
     Ok(HttpResponse::Created().json(file))
 }
 
 /// Download a submission's file (same access as its content).
-#[utoipa::path(get, path = "/api/v1/submissions/{id}/files/{file_id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, content_type = "application/octet-stream"), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/submissions/{id}/files/{file_id}")]
 pub async fn download_submission_file(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -160,8 +170,9 @@ pub async fn download_submission_file(
 }
 
 /// Remove an evidence file from the draft (providers).
-#[utoipa::path(delete, path = "/api/v1/submissions/{id}/files/{file_id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[delete("/submissions/{id}/files/{file_id}")]
 pub async fn detach_file(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -174,8 +185,9 @@ pub async fn detach_file(
 }
 
 /// The provider's assessment summary, once awarded.
-#[utoipa::path(get, path = "/api/v1/submissions/{id}/assessment-summary", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = AssessmentSummary), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[get("/submissions/{id}/assessment-summary")]
 pub async fn get_assessment_summary(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -6,14 +6,16 @@ use crate::procurement::clarifications;
 use crate::procurement::model::ClarificationView;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Clarifications the reader may see: the council all, with who asked; a provider its
 /// own and the published ones.
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/clarifications", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<ClarificationView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/clarifications")]
 pub async fn list_clarifications(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -32,9 +34,10 @@ pub struct QuestionInput {
 }
 
 /// Ask a clarification question (providers, before the clarification deadline).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/clarifications", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = QuestionInput,
     responses((status = 201, body = ClarificationView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/clarifications")]
 pub async fn ask_clarification(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -57,9 +60,10 @@ pub struct AnswerInput {
 
 /// Answer a clarification (commissioners): the asker is emailed, and every bidder when it
 /// is published.
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/clarifications/{clarification_id}/answer", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = AnswerInput,
     responses((status = 200, body = ClarificationView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/clarifications/{clarification_id}/answer")]
 pub async fn answer_clarification(
     state: web::Data<AppState>,
     user: ApiUser,

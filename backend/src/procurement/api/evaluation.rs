@@ -12,14 +12,16 @@ use crate::procurement::model::ProcurementView;
 use crate::procurement::{load, procurements};
 use crate::state::AppState;
 use actix_web::web;
+use actix_web::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Submissions of a procurement: that each exists and its status (the council; content
 /// stays sealed until opened).
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/submissions", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<SubmissionSummary>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/submissions")]
 pub async fn list_submissions(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -29,16 +31,17 @@ pub async fn list_submissions(
         return Err(Problem::not_found("Procurement"));
     }
     let mut conn = state.db().await?;
-    load(&mut conn, Some(&user.0), *id).await?;
+    let (row, access) = load(&mut conn, Some(&user.0), *id).await?;
     Ok(web::Json(
-        queries::list_submissions(&mut conn, &user.0, *id).await?,
+        queries::list_submissions_in(&mut conn, &user.0, &row.competition, access).await?,
     ))
 }
 
 /// Open the submissions after the deadline (commissioners; audited). Answers with the
 /// procurement, now in evaluation.
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/open", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ProcurementView), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/open")]
 pub async fn open_submissions(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -52,8 +55,9 @@ pub async fn open_submissions(
 }
 
 /// The evaluation panel (commissioners).
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/panel", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<PanelMember>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/panel")]
 pub async fn get_panel(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,9 +75,10 @@ pub struct PanelInput {
 }
 
 /// Set the evaluation panel (commissioners).
-#[utoipa::path(put, path = "/api/v1/procurements/{id}/panel", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = PanelInput,
     responses((status = 200, body = Vec<PanelMember>), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/procurements/{id}/panel")]
 pub async fn set_panel(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -88,8 +93,9 @@ pub async fn set_panel(
 }
 
 /// The bidders an evaluator declares against, with their declarations.
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/declarations", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<Bidder>), (status = 403, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/declarations")]
 pub async fn get_declarations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -107,9 +113,10 @@ pub struct DeclarationsInput {
 }
 
 /// Declare, for every bidder, any conflict of interest (evaluators; once).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/declarations", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = DeclarationsInput,
     responses((status = 200, body = Vec<Bidder>), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/declarations")]
 pub async fn declare(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -124,8 +131,9 @@ pub async fn declare(
 }
 
 /// The evaluator's own score sheet (and others' once submitted).
-#[utoipa::path(get, path = "/api/v1/submissions/{id}/scores", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ScoreSheet), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/submissions/{id}/scores")]
 pub async fn get_scores(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -147,9 +155,10 @@ pub struct ScoresInput {
 }
 
 /// Save (or submit) the evaluator's marks.
-#[utoipa::path(put, path = "/api/v1/submissions/{id}/scores", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = ScoresInput,
     responses((status = 200, body = ScoreSheet), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/submissions/{id}/scores")]
 pub async fn save_scores(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -163,8 +172,9 @@ pub async fn save_scores(
 }
 
 /// Individual marks side by side, and the moderated marks (commissioners).
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/moderation", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<ModerationSubmission>), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/moderation")]
 pub async fn get_moderation(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -195,9 +205,10 @@ pub struct Moderated {
 }
 
 /// Record the moderated score and reason for one question (commissioners).
-#[utoipa::path(put, path = "/api/v1/submissions/{id}/moderation/{question_id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = ModerationInput,
     responses((status = 200, body = Moderated), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/submissions/{id}/moderation/{question_id}")]
 pub async fn moderate(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -225,16 +236,19 @@ pub async fn moderate(
 
 /// Price and total scores, exclusions, abnormally low flags, ranking and working
 /// (commissioners, after opening).
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/results", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = Vec<LotResults>), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/procurements/{id}/results")]
 pub async fn get_results(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<LotResults>>, Problem> {
     let mut conn = state.db().await?;
-    crate::procurement::load_managed(&mut conn, &user.0, *id).await?;
-    Ok(web::Json(results::results(&mut conn, &user.0, *id).await?))
+    let row = crate::procurement::load_managed(&mut conn, &user.0, *id).await?;
+    Ok(web::Json(
+        results::results_of(&mut conn, &row.competition).await?,
+    ))
 }
 
 /// The record of checking an abnormally low price.
@@ -245,9 +259,10 @@ pub struct PriceCheckInput {
 
 /// Record the check of an abnormally low price (commissioners; needed before such a bid
 /// can win). Answers with what was recorded.
-#[utoipa::path(put, path = "/api/v1/submissions/{id}/price-check", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = PriceCheckInput,
     responses((status = 200, body = PriceCheckInput), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/submissions/{id}/price-check")]
 pub async fn record_price_check(
     state: web::Data<AppState>,
     user: ApiUser,

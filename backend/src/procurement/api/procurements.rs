@@ -16,6 +16,7 @@ use crate::procurement::{documents, load};
 use crate::state::AppState;
 use crate::storage::FileView;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -33,9 +34,10 @@ async fn current(
 
 /// Procurements: published ones for the public and providers; the council's own; an
 /// evaluator's assigned ones.
-#[utoipa::path(get, path = "/api/v1/procurements", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     params(ProcurementFilter, PageRequest),
     responses((status = 200, body = Paged<ProcurementView>), (status = 400, body = Problem)))]
+#[get("/procurements")]
 pub async fn list_procurements(
     state: web::Data<AppState>,
     user: Option<ApiUser>,
@@ -49,11 +51,12 @@ pub async fn list_procurements(
 }
 
 /// Create a draft procurement (commissioners).
-#[utoipa::path(post, path = "/api/v1/procurements", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = ProcurementInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     responses((status = 201, body = ProcurementView), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
+#[post("/procurements")]
 pub async fn create_procurement(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,8 +74,9 @@ pub async fn create_procurement(
 }
 
 /// A procurement.
-#[utoipa::path(get, path = "/api/v1/procurements/{id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ProcurementView), (status = 404, body = Problem)))]
+#[get("/procurements/{id}")]
 pub async fn get_procurement(
     state: web::Data<AppState>,
     user: Option<ApiUser>,
@@ -84,10 +88,11 @@ pub async fn get_procurement(
 }
 
 /// Change a draft procurement (commissioners).
-#[utoipa::path(put, path = "/api/v1/procurements/{id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = ProcurementInput,
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
+#[put("/procurements/{id}")]
 pub async fn update_procurement(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -107,9 +112,10 @@ pub struct ConflictsAssessmentInput {
 }
 
 /// Record the conflicts assessment (commissioners; required before publishing).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/conflicts-assessment", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = ConflictsAssessmentInput,
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/conflicts-assessment")]
 pub async fn record_conflicts_assessment(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -123,8 +129,9 @@ pub async fn record_conflicts_assessment(
 
 /// Publish (commissioners): needs the conflicts assessment and a complete questionnaire;
 /// emails opening notices.
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/publish", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -136,8 +143,9 @@ pub async fn publish(
 }
 
 /// Cancel before award (commissioners; bidders are emailed).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/cancel", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -149,10 +157,11 @@ pub async fn cancel(
 }
 
 /// Move a published procurement's deadlines later (commissioners; bidders are emailed).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/timetable", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = TimetableInput,
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
+#[post("/procurements/{id}/timetable")]
 pub async fn change_timetable(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -166,8 +175,9 @@ pub async fn change_timetable(
 }
 
 /// The questionnaire (newest version, or `?version=`).
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/questionnaire", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     params(VersionQuery), responses((status = 200, body = QuestionnaireView), (status = 404, body = Problem)))]
+#[get("/procurements/{id}/questionnaire")]
 pub async fn get_questionnaire(
     state: web::Data<AppState>,
     user: Option<ApiUser>,
@@ -182,9 +192,10 @@ pub async fn get_questionnaire(
 
 /// Replace the questionnaire (commissioners). After publication this makes a new version
 /// and emails bidders the change note.
-#[utoipa::path(put, path = "/api/v1/procurements/{id}/questionnaire", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     request_body = QuestionnaireInput,
     responses((status = 200, body = QuestionnaireView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/procurements/{id}/questionnaire")]
 pub async fn replace_questionnaire(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -205,16 +216,18 @@ pub async fn replace_questionnaire(
 }
 
 /// Add a tender document (commissioners). The body is the file (at most 10 MB).
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/documents", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = FileView), (status = 413, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/documents")]
 pub async fn add_document(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<Uuid>,
     query: web::Query<UploadQuery>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
+    let body = crate::http::body::read_limited(body, crate::storage::MAX_FILE_BYTES + 1).await?;
     let title = query.title.as_deref().unwrap_or(&query.file_name);
     let mut conn = state.db().await?;
     let view = documents::add(
@@ -224,15 +237,16 @@ pub async fn add_document(
         *id,
         title,
         &query.file_name,
-        body.to_vec(),
+        body,
     )
     .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
 /// Download a tender document.
-#[utoipa::path(get, path = "/api/v1/procurements/{id}/documents/{file_id}", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+#[get("/procurements/{id}/documents/{file_id}")]
 pub async fn download_document(
     state: web::Data<AppState>,
     user: Option<ApiUser>,
@@ -246,8 +260,9 @@ pub async fn download_document(
 }
 
 /// Register interest (providers): hear of changes and published clarifications.
-#[utoipa::path(post, path = "/api/v1/procurements/{id}/interest", tag = "procurement",
+#[utoipa::path(tag = "procurement",
     responses((status = 200, body = ProcurementView), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/procurements/{id}/interest")]
 pub async fn register_interest(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -537,7 +537,7 @@ pub(super) async fn show(
     {
         Vec::new()
     } else {
-        queries::list_submissions(&mut conn, user, id)
+        queries::list_submissions_in(&mut conn, user, &row.competition, access)
             .await
             .unwrap_or_default()
     };

@@ -231,7 +231,7 @@ async fn show_results(
     let mut conn = state.db().await?;
     let row = procurements::load_managed(&mut conn, user, id).await?;
     let view = procurements::view(&mut conn, &row).await?;
-    let lots = results::results(&mut conn, user, id).await?;
+    let lots = results::results_of(&mut conn, &row.competition).await?;
     drop(conn);
     let awarded = row.awarded_at().is_some();
     let page_view = ResultsView {
