@@ -311,7 +311,7 @@ async fn jobs_command(
             let (id, outcome) = state.jobs.run_now(&name, at).await?;
             println!(
                 "{}",
-                serde_json::json!({"run": id, "job": name, "at": at, "result": outcome})
+                serde_json::json!({"run_id": id, "job": name, "at": at, "result": outcome})
             );
             if !matches!(outcome, jobs::Outcome::Succeeded) {
                 bail!("{name} did not succeed");

@@ -4,6 +4,7 @@
 pub mod embedded;
 mod pg_enum;
 pub mod schema;
+pub mod statement;
 
 use anyhow::Context;
 use diesel::connection::{Instrumentation, InstrumentationEvent};

@@ -526,6 +526,7 @@ diesel::table! {
         outcome_reason -> Nullable<Text>,
         decided_at -> Nullable<Timestamptz>,
         decided_by -> Nullable<Uuid>,
+        deciding_answers -> Nullable<Jsonb>,
     }
 }
 

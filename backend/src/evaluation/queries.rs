@@ -12,11 +12,12 @@ use crate::db::schema::{
     clarification_requests, competition_lots, conflict_declarations, moderated_scores,
     organisations, panel_members, score_sheets, stored_files, submission_files, submissions,
 };
+use crate::db::statement::{Param, Statement};
 use crate::storage::{FileView, StoredFile};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -283,6 +284,7 @@ impl StatusFacts {
         let no_sheets = HashSet::new();
         let done = self.sheets_done.get(&row.id).unwrap_or(&no_sheets);
         let none = HashSet::new();
+        let answers = row.sealed().map(|s| s.answers);
         status_of(
             competition,
             &StatusInputs {
@@ -291,7 +293,7 @@ impl StatusFacts {
                 submitted: row.submitted_at.is_some(),
                 waiting: self.waiting.contains(&row.id),
                 version: self.versions.get(&row.questionnaire_id),
-                sealed: row.sealed.as_ref(),
+                answers: answers.as_ref(),
                 moderated: self.moderated.get(&row.id).unwrap_or(&none),
                 eligible_markers: eligible.len(),
                 marked_by_eligible: eligible.iter().filter(|u| done.contains(**u)).count(),
@@ -309,7 +311,8 @@ pub(super) struct StatusInputs<'a> {
     pub waiting: bool,
     /// The questionnaire version it answered.
     pub version: Option<&'a QuestionnaireView>,
-    pub sealed: Option<&'a serde_json::Value>,
+    /// The sealed answers (at least those [`rules::deciding_answers`] keeps).
+    pub answers: Option<&'a BTreeMap<String, Answer>>,
     /// The questions with a moderated mark.
     pub moderated: &'a HashSet<String>,
     /// Panel members without a conflict with the bidder, and how many of them have
@@ -339,13 +342,9 @@ pub(super) fn status_of(competition: &Competition, row: &StatusInputs<'_>) -> Su
         return SubmissionStatus::Opened;
     };
     let q = &q.questionnaire;
-    let sealed: Sealed = row
-        .sealed
-        .and_then(|v| Sealed::deserialize(v).ok())
-        .unwrap_or_default();
-    if q.questions()
-        .any(|x| !rules::passes(x, sealed.answers.get(&x.id)))
-    {
+    let none = BTreeMap::new();
+    let answers = row.answers.unwrap_or(&none);
+    if q.questions().any(|x| !rules::passes(x, answers.get(&x.id))) {
         return SubmissionStatus::Excluded;
     }
     if q.questions()
@@ -391,8 +390,9 @@ struct Listed {
     lot: Option<i32>,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     questionnaire_id: Uuid,
+    /// The sealed answers that decide exclusion and price (not the long text ones).
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
-    sealed: Option<serde_json::Value>,
+    answers: Option<serde_json::Value>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     submitted_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Nullable<crate::db::schema::sql_types::SubmissionOutcome>)]
@@ -401,49 +401,69 @@ struct Listed {
     waiting: bool,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
     moderated: Vec<String>,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    eligible_markers: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    marked_by_eligible: i64,
+    /// Evaluators who have submitted their marks for it.
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    marked_by: Vec<Uuid>,
+    /// Evaluators who declared a conflict with its bidder.
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    conflicted: Vec<Uuid>,
+    /// The competition's panel.
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    panel: Vec<Uuid>,
 }
 
 /// The submissions in the competition with their bidder, lot and status facts, in one
-/// statement whatever their number: per-row facts are correlated subqueries on the
-/// indexed keys, so PostgreSQL does the set work and nothing is fetched twice. `marker`
-/// (an evaluator) narrows the list to the bidders they may mark: none until they have
-/// declared, never one they are conflicted with.
+/// statement whatever their number: the facts are aggregated once per table and joined
+/// (never a subquery per row), and of the sealed bid only the answers that decide
+/// exclusion and price (`deciding_answers`, copied when it was sealed) are read. `params.marker` (an evaluator) narrows the list
+/// to the bidders they may mark: none until they have declared, never one they are
+/// conflicted with. Prepared once per connection ([`Statement`]).
 const LISTED: &str = "
-SELECT s.id, s.organisation_id, o.legal_name AS organisation_name, s.lot_id, l.number AS lot,
-       s.questionnaire_id, s.sealed, s.submitted_at, s.outcome,
-       EXISTS (SELECT 1 FROM clarification_requests c
-                WHERE c.submission_id = s.id AND c.responded_at IS NULL) AS waiting,
-       ARRAY(SELECT m.question_id FROM moderated_scores m WHERE m.submission_id = s.id) AS moderated,
-       (SELECT count(*) FROM panel_members p
-         WHERE p.competition_id = s.competition_id
-           AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
-                            WHERE d.competition_id = p.competition_id AND d.user_id = p.user_id
-                              AND d.organisation_id = s.organisation_id AND d.conflicted))
-         AS eligible_markers,
-       (SELECT count(*) FROM panel_members p
-          JOIN score_sheets sh ON sh.submission_id = s.id AND sh.user_id = p.user_id
-                              AND sh.submitted_at IS NOT NULL
-         WHERE p.competition_id = s.competition_id
-           AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
-                            WHERE d.competition_id = p.competition_id AND d.user_id = p.user_id
-                              AND d.organisation_id = s.organisation_id AND d.conflicted))
-         AS marked_by_eligible
-  FROM submissions s
-  JOIN organisations o ON o.id = s.organisation_id
-  LEFT JOIN competition_lots l ON l.id = s.lot_id
- WHERE s.competition_id = $1 AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
-   AND ($2::uuid IS NULL OR (
-        EXISTS (SELECT 1 FROM panel_members me
-                 WHERE me.competition_id = s.competition_id AND me.user_id = $2
-                   AND me.declared_at IS NOT NULL)
-        AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
-                         WHERE d.competition_id = s.competition_id AND d.user_id = $2
-                           AND d.organisation_id = s.organisation_id AND d.conflicted)))
- ORDER BY s.submitted_at, s.id";
+, entered AS (
+  SELECT s.id, s.organisation_id, s.lot_id, s.questionnaire_id, s.deciding_answers,
+         s.submitted_at, s.outcome
+    FROM params, submissions s
+   WHERE s.competition_id = params.competition
+     AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
+     AND (params.marker IS NULL OR (
+          EXISTS (SELECT 1 FROM panel_members me
+                   WHERE me.competition_id = s.competition_id AND me.user_id = params.marker
+                     AND me.declared_at IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM conflict_declarations d
+                           WHERE d.competition_id = s.competition_id
+                             AND d.user_id = params.marker
+                             AND d.organisation_id = s.organisation_id AND d.conflicted)))
+)
+SELECT e.id, e.organisation_id, o.legal_name AS organisation_name, e.lot_id, l.number AS lot,
+       e.questionnaire_id,
+       e.deciding_answers AS answers,
+       e.submitted_at, e.outcome,
+       w.submission_id IS NOT NULL AS waiting,
+       COALESCE(m.questions, '{}') AS moderated,
+       COALESCE(sh.users, '{}') AS marked_by,
+       COALESCE(cf.users, '{}') AS conflicted,
+       pm.users AS panel
+  FROM params
+ CROSS JOIN entered e
+  JOIN organisations o ON o.id = e.organisation_id
+  LEFT JOIN competition_lots l ON l.id = e.lot_id
+  LEFT JOIN (SELECT DISTINCT c.submission_id FROM clarification_requests c
+              WHERE c.responded_at IS NULL AND c.submission_id IN (SELECT id FROM entered)) w
+         ON w.submission_id = e.id
+  LEFT JOIN (SELECT ms.submission_id, array_agg(ms.question_id) AS questions
+               FROM moderated_scores ms WHERE ms.submission_id IN (SELECT id FROM entered)
+              GROUP BY 1) m ON m.submission_id = e.id
+  LEFT JOIN (SELECT ss.submission_id, array_agg(ss.user_id) AS users
+               FROM score_sheets ss
+              WHERE ss.submitted_at IS NOT NULL AND ss.submission_id IN (SELECT id FROM entered)
+              GROUP BY 1) sh ON sh.submission_id = e.id
+  LEFT JOIN (SELECT cd.organisation_id, array_agg(cd.user_id) AS users
+               FROM params p, conflict_declarations cd
+              WHERE cd.competition_id = p.competition AND cd.conflicted
+              GROUP BY 1) cf ON cf.organisation_id = e.organisation_id
+ CROSS JOIN (SELECT COALESCE(array_agg(pa.user_id), '{}') AS users
+               FROM params p, panel_members pa WHERE pa.competition_id = p.competition) pm
+ ORDER BY e.submitted_at, e.id";
 
 /// What the council sees of the submissions: that each exists, and where it is. An
 /// evaluator sees only the bidders they may mark.
@@ -457,8 +477,8 @@ pub async fn list_submissions(
 }
 
 /// [`list_submissions`] of a competition the owner has already loaded with the reader's
-/// access (as a tender's handler does): at most two statements, the rows with every fact
-/// their statuses need, and (once opened) the questionnaire versions they answered.
+/// access (as a tender's handler does): at most two statements, (once opened) the
+/// competition's questionnaire versions, and the rows with every fact their statuses need.
 pub async fn list_submissions_in(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
@@ -470,23 +490,32 @@ pub async fn list_submissions_in(
         Access::Panel => Some(user.id),
         Access::Public => return Err(EvaluationError::NotFound("Competition")),
     };
-    let rows: Vec<Listed> = diesel::sql_query(LISTED)
-        .bind::<diesel::sql_types::Uuid, _>(competition.id)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(marker)
-        .load(conn)
-        .await?;
-    let versions = if competition.opened_at.is_some() {
-        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.questionnaire_id).collect();
-        ids.sort();
-        ids.dedup();
-        questionnaires::by_ids(conn, &ids).await?
+    // Before opening the statuses need no questionnaire.
+    let versions: HashMap<Uuid, QuestionnaireView> = if competition.opened_at.is_some() {
+        questionnaires::all_of(conn, competition.id)
+            .await?
+            .into_iter()
+            .map(|v| (v.version.id, v))
+            .collect()
     } else {
         HashMap::new()
     };
+    let rows: Vec<Listed> = Statement::new(LISTED)
+        .bind("competition", Param::Uuid(competition.id))
+        .bind("marker", Param::OptionalUuid(marker))
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let moderated: HashSet<String> = r.moderated.into_iter().collect();
+            let eligible: Vec<&Uuid> = r
+                .panel
+                .iter()
+                .filter(|u| !r.conflicted.contains(u))
+                .collect();
+            let answers: Option<BTreeMap<String, Answer>> =
+                r.answers.and_then(|v| serde_json::from_value(v).ok());
             let status = status_of(
                 competition,
                 &StatusInputs {
@@ -495,10 +524,10 @@ pub async fn list_submissions_in(
                     submitted: r.submitted_at.is_some(),
                     waiting: r.waiting,
                     version: versions.get(&r.questionnaire_id),
-                    sealed: r.sealed.as_ref(),
+                    answers: answers.as_ref(),
                     moderated: &moderated,
-                    eligible_markers: usize::try_from(r.eligible_markers).unwrap_or(0),
-                    marked_by_eligible: usize::try_from(r.marked_by_eligible).unwrap_or(0),
+                    eligible_markers: eligible.len(),
+                    marked_by_eligible: eligible.iter().filter(|u| r.marked_by.contains(u)).count(),
                 },
             );
             SubmissionSummary {

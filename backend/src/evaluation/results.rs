@@ -11,12 +11,13 @@ use super::{marking, questionnaires, rules};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::db::schema::submissions;
+use crate::db::statement::{Param, Statement};
 use crate::http::problem::FieldError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -103,23 +104,37 @@ fn weights(q: &Questionnaire) -> (u32, u32) {
 }
 
 /// The competition's lots (and a lot-less row first), each with its bids, their bidders'
-/// names and their moderated marks, in one statement: lots with no bid come back as one
-/// row with no submission.
+/// names, their moderated marks (aggregated once, joined) and only the sealed answers that
+/// decide exclusion and price (`deciding_answers`), in one statement: a lot with no bid comes back as one row with
+/// no submission. Prepared once per connection ([`Statement`]).
 const LOTS_AND_BIDS: &str = "
+, lots AS (
+  SELECT NULL::uuid AS id, NULL::int4 AS number, NULL::text AS title
+  UNION ALL
+  SELECT cl.id, cl.number, cl.title FROM params, competition_lots cl
+   WHERE cl.competition_id = params.competition
+), entered AS (
+  SELECT s.id, s.organisation_id, s.lot_id, s.questionnaire_id, s.deciding_answers,
+         s.submitted_at, s.outcome, s.award_rank, s.price_check
+    FROM params, submissions s
+   WHERE s.competition_id = params.competition
+     AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
+)
 SELECT l.id AS lot_id, l.number AS lot_number, l.title AS lot_title,
-       s.id, s.organisation_id, o.legal_name AS organisation_name, s.questionnaire_id,
-       s.sealed, s.submitted_at, s.outcome, s.award_rank, s.price_check,
-       COALESCE((SELECT jsonb_agg(jsonb_build_array(m.question_id, m.score, m.reason))
-                   FROM moderated_scores m
-                  WHERE m.submission_id = s.id AND m.score IS NOT NULL), '[]') AS marks
-  FROM (SELECT NULL::uuid AS id, NULL::int4 AS number, NULL::text AS title
-        UNION ALL
-        SELECT id, number, title FROM competition_lots WHERE competition_id = $1) l
-  LEFT JOIN submissions s
-         ON s.competition_id = $1 AND s.submitted_at IS NOT NULL AND s.withdrawn_at IS NULL
-        AND ((l.id IS NULL AND s.lot_id IS NULL) OR s.lot_id = l.id)
-  LEFT JOIN organisations o ON o.id = s.organisation_id
- ORDER BY l.number NULLS FIRST, s.submitted_at, s.id";
+       e.id, e.organisation_id, o.legal_name AS organisation_name, e.questionnaire_id,
+       e.deciding_answers AS answers,
+       e.submitted_at, e.outcome, e.award_rank, e.price_check,
+       COALESCE(m.marks, '[]') AS marks
+  FROM params
+ CROSS JOIN lots l
+  LEFT JOIN entered e ON (l.id IS NULL AND e.lot_id IS NULL) OR e.lot_id = l.id
+  LEFT JOIN organisations o ON o.id = e.organisation_id
+  LEFT JOIN (SELECT ms.submission_id,
+                    jsonb_agg(jsonb_build_array(ms.question_id, ms.score, ms.reason)) AS marks
+               FROM moderated_scores ms
+              WHERE ms.score IS NOT NULL AND ms.submission_id IN (SELECT id FROM entered)
+              GROUP BY 1) m ON m.submission_id = e.id
+ ORDER BY l.number NULLS FIRST, e.submitted_at, e.id";
 
 /// One row of [`LOTS_AND_BIDS`].
 #[derive(QueryableByName)]
@@ -138,8 +153,9 @@ struct LotBid {
     organisation_name: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     questionnaire_id: Option<Uuid>,
+    /// The sealed answers to the deciding questions only.
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
-    sealed: Option<serde_json::Value>,
+    answers: Option<serde_json::Value>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     submitted_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Nullable<crate::db::schema::sql_types::SubmissionOutcome>)]
@@ -158,7 +174,8 @@ struct Entered {
     organisation_id: Uuid,
     organisation_name: String,
     questionnaire_id: Uuid,
-    sealed: Sealed,
+    /// The sealed answers that decide exclusion and price.
+    answers: BTreeMap<String, Answer>,
     submitted_at: Option<DateTime<Utc>>,
     outcome: Option<SubmissionOutcome>,
     award_rank: Option<i32>,
@@ -175,7 +192,9 @@ struct LotGroup {
     bids: Vec<Entered>,
 }
 
-/// The results, computed in two statements whatever the number of bids.
+/// The results, computed in two statements whatever the number of bids: the questionnaire
+/// versions, then the lots and bids with only the answers that decide exclusion and price
+/// (the long text answers are not read).
 pub(super) async fn compute(
     conn: &mut AsyncPgConnection,
     competition: &Competition,
@@ -187,11 +206,11 @@ pub(super) async fn compute(
         ));
     }
     let id = competition.id;
-    let rows: Vec<LotBid> = diesel::sql_query(LOTS_AND_BIDS)
-        .bind::<diesel::sql_types::Uuid, _>(id)
+    let all_versions = questionnaires::all_of(conn, id).await?;
+    let rows: Vec<LotBid> = Statement::new(LOTS_AND_BIDS)
+        .bind("competition", Param::Uuid(id))
         .load(conn)
         .await?;
-    let all_versions = questionnaires::all_of(conn, id).await?;
     let mut groups: Vec<LotGroup> = Vec::new();
     for row in rows {
         if groups.last().is_none_or(|g| g.lot_id != row.lot_id) {
@@ -214,10 +233,9 @@ pub(super) async fn compute(
             organisation_id,
             organisation_name: row.organisation_name.unwrap_or_default(),
             questionnaire_id,
-            sealed: row
-                .sealed
-                .as_ref()
-                .and_then(|v| Sealed::deserialize(v).ok())
+            answers: row
+                .answers
+                .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default(),
             submitted_at: row.submitted_at,
             outcome: row.outcome,
@@ -249,10 +267,8 @@ pub(super) async fn compute(
                 .get(&s.questionnaire_id)
                 .ok_or(EvaluationError::NotFound("Questionnaire"))?
                 .questionnaire;
-            let (sealed, moderated) = (&s.sealed, &s.moderated);
-            let failed = q
-                .questions()
-                .any(|x| !rules::passes(x, sealed.answers.get(&x.id)));
+            let (answers, moderated) = (&s.answers, &s.moderated);
+            let failed = q.questions().any(|x| !rules::passes(x, answers.get(&x.id)));
             let mut marks = Vec::new();
             let mut shown = Vec::new();
             for question in q.questions().filter(|x| x.kind.is_marked()) {
@@ -283,7 +299,7 @@ pub(super) async fn compute(
                 }
             }
             let price = if priced {
-                rules::bid_price(q, &sealed.answers)
+                rules::bid_price(q, answers)
             } else {
                 Some(1)
             };

@@ -362,6 +362,20 @@ pub fn passes(question: &Question, answer: Option<&Answer>) -> bool {
     question.kind != QuestionKind::PassFail || answer.and_then(|a| a.choice) == question.pass_answer
 }
 
+/// The answers that decide, without marks, whether a bid is excluded ([`passes`]) and
+/// what it costs ([`bid_price`]): the pass/fail and price answers. Sealing a bid copies
+/// them beside the sealed document, so that lists and results read only these.
+pub fn deciding_answers(
+    questionnaire: &Questionnaire,
+    answers: &BTreeMap<String, Answer>,
+) -> BTreeMap<String, Answer> {
+    questionnaire
+        .questions()
+        .filter(|q| q.kind == QuestionKind::PassFail || q.kind.is_price())
+        .filter_map(|q| Some((q.id.clone(), answers.get(&q.id)?.clone())))
+        .collect()
+}
+
 /// The bid's price in pence: the price answer, or the schedule's weighted basket.
 pub fn bid_price(questionnaire: &Questionnaire, answers: &BTreeMap<String, Answer>) -> Option<i64> {
     let q = questionnaire.questions().find(|q| q.kind.is_price())?;
@@ -502,6 +516,46 @@ mod tests {
         assert_eq!(status(&f, at(16)), CompetitionStatus::Decided);
         f.cancelled_at = Some(at(17));
         assert_eq!(status(&f, at(18)), CompetitionStatus::Cancelled);
+    }
+
+    #[test]
+    fn the_deciding_answers_are_the_pass_fail_and_price_ones_and_decide_alike() {
+        let q = questionnaire(vec![
+            question("Q1", QuestionKind::PassFail, None),
+            question("Q2", QuestionKind::Scored, Some(60)),
+            question("Q3", QuestionKind::PriceSchedule, Some(40)),
+        ]);
+        let answer = |json: serde_json::Value| -> Answer { serde_json::from_value(json).unwrap() };
+        let all: BTreeMap<String, Answer> = [
+            (
+                "Q1".to_string(),
+                answer(serde_json::json!({"choice": false})),
+            ),
+            (
+                "Q2".to_string(),
+                answer(serde_json::json!({"text": "A long answer"})),
+            ),
+            (
+                "Q3".to_string(),
+                answer(serde_json::json!({"rates_pence": [2400, 3000]})),
+            ),
+        ]
+        .into();
+        let deciding = deciding_answers(&q, &all);
+        assert_eq!(
+            deciding.keys().collect::<Vec<_>>(),
+            vec!["Q1", "Q3"],
+            "no written answer is copied"
+        );
+        // Whatever reads only these reaches the same exclusion and price as the whole bid.
+        for question in q.questions() {
+            assert_eq!(
+                passes(question, deciding.get(&question.id)),
+                passes(question, all.get(&question.id))
+            );
+        }
+        assert_eq!(bid_price(&q, &deciding), bid_price(&q, &all));
+        assert_eq!(bid_price(&q, &deciding), Some(2400 * 30 + 3000 * 10));
     }
 
     #[test]

@@ -358,7 +358,8 @@ pub async fn submit(conn: &mut AsyncPgConnection, user: &AuthUser, id: Uuid) -> 
         "WITH sealed AS (
            UPDATE submissions s
               SET submitted_at = clock_timestamp(), submitted_by = $2, sealed = $3, digest = $4,
-                  questionnaire_id = $5, withdrawn_at = NULL, updated_at = now()
+                  questionnaire_id = $5, deciding_answers = $6, withdrawn_at = NULL,
+                  updated_at = now()
              FROM competitions c
             WHERE s.id = $1 AND c.id = s.competition_id
               AND c.published_at IS NOT NULL AND c.cancelled_at IS NULL
@@ -375,6 +376,10 @@ pub async fn submit(conn: &mut AsyncPgConnection, user: &AuthUser, id: Uuid) -> 
     )
     .bind::<diesel::sql_types::Text, _>(&digest)
     .bind::<diesel::sql_types::Uuid, _>(questionnaire.version.id)
+    .bind::<diesel::sql_types::Jsonb, _>(
+        serde_json::to_value(rules::deciding_answers(questions, &sealed.answers))
+            .map_err(|e| EvaluationError::Internal(e.into()))?,
+    )
     .get_result(conn)
     .await
     .optional()?;
@@ -446,6 +451,7 @@ pub async fn withdraw(conn: &mut AsyncPgConnection, user: &AuthUser, id: Uuid) -
             submissions::withdrawn_at.eq(diesel::dsl::now),
             submissions::submitted_at.eq(None::<DateTime<Utc>>),
             submissions::sealed.eq(None::<serde_json::Value>),
+            submissions::deciding_answers.eq(None::<serde_json::Value>),
             submissions::digest.eq(None::<String>),
             submissions::updated_at.eq(diesel::dsl::now),
         ))

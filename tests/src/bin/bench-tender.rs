@@ -98,7 +98,12 @@ fn main() -> anyhow::Result<()> {
         );
     }
 
-    runtime.block_on(db.drop_database())?;
+    // BENCH_KEEP_DATABASE=1 keeps it, to EXPLAIN what the figures measured.
+    if std::env::var_os("BENCH_KEEP_DATABASE").is_some() {
+        println!("kept    {database_url}");
+    } else {
+        runtime.block_on(db.drop_database())?;
+    }
     Ok(())
 }
 
@@ -151,6 +156,20 @@ impl Api {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
         Ok((reply.status().as_u16(), json, bytes.len()))
+    }
+
+    /// A GET whose body is read but not parsed (as a load generator reads it); returns the
+    /// status.
+    async fn get_unparsed(&self, path: &str, token: &str) -> anyhow::Result<u16> {
+        let mut reply = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        reply.body().limit(64 * 1024 * 1024).await?;
+        Ok(reply.status().as_u16())
     }
 
     /// Sends a request that must succeed; returns its JSON.
@@ -594,12 +613,13 @@ async fn run(
             size / 1024
         );
         let started = Instant::now();
+        let (app_cpu, pg_cpu) = tests::bench::cpu_seconds();
         let latencies = concurrently(address, CONCURRENT_READS, {
             let (path, token) = (path.clone(), commissioner.clone());
             move |api: Api, _| {
                 let (path, token) = (path.clone(), token.clone());
                 async move {
-                    let (status, _, _) = api.call("GET", &path, &token, None).await?;
+                    let status = api.get_unparsed(&path, &token).await?;
                     anyhow::ensure!(status == 200, "GET {path}: {status}");
                     Ok(())
                 }
@@ -607,6 +627,12 @@ async fn run(
         })
         .await?;
         let rps = CONCURRENT_READS as f64 / started.elapsed().as_secs_f64();
+        let (app_cpu_after, pg_cpu_after) = tests::bench::cpu_seconds();
+        println!(
+            "cpu     per request: this process (server and client) {:.2}ms, PostgreSQL {:.2}ms",
+            (app_cpu_after - app_cpu) * 1000.0 / CONCURRENT_READS as f64,
+            (pg_cpu_after - pg_cpu) * 1000.0 / CONCURRENT_READS as f64,
+        );
         println!(
             "app     GET {shown:<40} bids={EVALUATION_BIDS} clients={CLIENTS} requests={CONCURRENT_READS}: {rps:.0} requests/s p50={:.1}ms p95={:.1}ms",
             percentile(&latencies, 0.50),

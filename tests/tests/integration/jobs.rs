@@ -299,6 +299,9 @@ async fn administrators_see_jobs_and_queue_a_run() {
         .await
         .json();
     assert_eq!(runs[0]["status"], "pending");
+    // The answer names the run the list shows, as the CLI's `jobs run` does.
+    assert_eq!(r.json()["run_id"], runs[0]["id"], "{}", r.text());
+    assert_eq!(r.json()["job"], "housekeeping");
     app.json(
         "POST",
         "/api/v1/jobs/nope/runs",
