@@ -4,6 +4,7 @@
 //! organisations are in `organisations`.
 
 pub mod api;
+pub mod emails;
 pub mod jobs;
 pub mod pages;
 pub mod run_now;

@@ -36,3 +36,14 @@ pub fn recovery_holds() -> crate::organisations::invitations::RecoveryHolds {
 pub fn state(settings: Settings, pool: DbPool) -> AppState {
     AppState::new(settings, pool, contexts().jobs)
 }
+
+/// Every email the service sends, as (template, sample data): each context's typed
+/// messages (`emails.rs`) with their samples, for previews and the snapshot tests.
+pub fn email_samples() -> Vec<(&'static str, serde_json::Value)> {
+    let mut all = Vec::new();
+    all.extend(crate::auth::emails::samples());
+    all.extend(crate::organisations::emails::samples());
+    all.extend(crate::procurement::emails::samples());
+    all.extend(crate::admin::emails::samples());
+    all
+}

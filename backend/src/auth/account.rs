@@ -2,9 +2,11 @@
 //! (single-use, hashed, one-hour tokens; a new password ends every session), and telling a
 //! user when their account changes.
 
+use super::emails::{AccountChanged, ResetPassword, VerifyEmail};
 use crate::audit::{self, Actor};
 use crate::auth::User;
 use crate::db::schema::{account_tokens, users};
+use crate::mail::Message as _;
 use crate::mail::{self, Email, MailContext};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -121,16 +123,16 @@ pub async fn send_verification(
         tx,
         context,
         Email {
-            template: "verify_email",
+            template: VerifyEmail::TEMPLATE,
             to_address: email.to_string(),
             to_name: name.to_string(),
             user_id: Some(user),
             reason: format!("You received this email because this address was used to register {organisation} with the service."),
             optional_kind: None,
-            data: serde_json::json!({
-                "link": mail::SecretLink::url(context, "/verify-email"),
-                "organisation_name": organisation,
-                "valid_hours": VERIFY_HOURS,
+            data: mail::data(&VerifyEmail {
+                link: mail::SecretLink::url(context, "/verify-email"),
+                organisation_name: organisation.to_string(),
+                valid_hours: VERIFY_HOURS,
             }),
         },
         &link,
@@ -193,13 +195,13 @@ pub async fn request_password_reset(
             tx,
             &context,
             Email {
-                template: "reset_password",
+                template: ResetPassword::TEMPLATE,
                 to_address: user.email.clone(),
                 to_name: user.name.clone(),
                 user_id: Some(user.id),
                 reason: "You received this email because someone asked to reset the password of the account with this address.".into(),
                 optional_kind: None,
-                data: serde_json::json!({"link": mail::SecretLink::url(&context, "/reset-password")}),
+                data: mail::data(&ResetPassword { link: mail::SecretLink::url(&context, "/reset-password") }),
             },
             &link,
         )
@@ -300,16 +302,16 @@ pub async fn notify_account_changed(
         tx,
         context,
         Email {
-            template: "account_changed",
+            template: AccountChanged::TEMPLATE,
             to_address: user.email.clone(),
             to_name: user.name.clone(),
             user_id: Some(user.id),
             reason: "You received this email because we tell account holders about every change to their sign-in details or role.".into(),
             optional_kind: None,
-            data: serde_json::json!({
-                "change": change,
-                "when": when,
-                "reset_link": format!("{}/forgot-password", context.public_url),
+            data: mail::data(&AccountChanged {
+                change: change.to_string(),
+                when,
+                reset_link: format!("{}/forgot-password", context.public_url),
             }),
         },
     )

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod cache;
 pub mod csrf;
+pub mod emails;
 pub mod extract;
 pub mod model;
 pub mod password;

@@ -11,6 +11,7 @@
 //!
 //! Whenever anyone joins, the organisation's other users are emailed.
 
+use super::emails::{AccountRecoveryStarted, ColleagueJoined, InvitationEmail};
 use super::model::*;
 use super::{OrganisationError, queries, rules};
 use crate::audit::{self, Actor};
@@ -18,6 +19,7 @@ use crate::auth::AuthUser;
 use crate::auth::{NewUser, OrganisationKind, Role, User};
 use crate::db::schema::{invitations, organisations, users};
 use crate::http::problem::FieldError;
+use crate::mail::Message as _;
 use crate::mail::{self, Email, MailContext, SecretLink};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -248,19 +250,19 @@ pub async fn recover(
             tx,
             mail,
             Email {
-                template: "account_recovery_started",
+                template: AccountRecoveryStarted::TEMPLATE,
                 to_address: to,
                 to_name,
                 user_id: Some(id),
                 reason: format!("You received this email because you have an account with {organisation_name}, and we tell every account holder when someone is invited to join it through account recovery."),
                 optional_kind: None,
-                data: serde_json::json!({
-                    "organisation_name": organisation_name,
-                    "invitee_name": view.name,
-                    "invitee_email": view.email,
-                    "why": reason,
-                    "expires": crate::calendar::london_time(view.expires_at),
-                    "link": format!("{}/organisation", mail.public_url),
+                data: mail::data(&AccountRecoveryStarted {
+                    organisation_name: organisation_name.to_string(),
+                    invitee_name: view.name.clone(),
+                    invitee_email: view.email.clone(),
+                    why: reason.to_string(),
+                    expires: crate::calendar::london_time(view.expires_at),
+                    link: format!("{}/organisation", mail.public_url),
                 }),
             },
         )
@@ -337,18 +339,18 @@ async fn create(
         tx,
         mail,
         Email {
-            template: "invitation",
+            template: InvitationEmail::TEMPLATE,
             to_address: email.to_string(),
             to_name: name.to_string(),
             user_id: None,
             reason: why,
             optional_kind: None,
-            data: serde_json::json!({
-                "organisation_name": organisation_name,
-                "inviter": who,
-                "recovery": kind == InvitationKind::SupportRecovery,
-                "expires": crate::calendar::london_time(row.expires_at),
-                "link": SecretLink::url(mail, "/invitations/accept"),
+            data: mail::data(&InvitationEmail {
+                organisation_name: organisation_name.to_string(),
+                inviter: who.to_string(),
+                recovery: kind == InvitationKind::SupportRecovery,
+                expires: crate::calendar::london_time(row.expires_at),
+                link: SecretLink::url(mail, "/invitations/accept"),
             }),
         },
         &link,
@@ -591,18 +593,18 @@ pub async fn accept(
             tx,
             mail,
             Email {
-                template: "colleague_joined",
+                template: ColleagueJoined::TEMPLATE,
                 to_address: to,
                 to_name,
                 user_id: Some(id),
                 reason: format!("You received this email because you have an account with {organisation_name}, and we tell every account holder when someone joins it."),
                 optional_kind: None,
-                data: serde_json::json!({
-                    "organisation_name": organisation_name,
-                    "joiner_name": name,
-                    "joiner_email": invitation.email,
-                    "how": how,
-                    "link": format!("{}/organisation", mail.public_url),
+                data: mail::data(&ColleagueJoined {
+                    organisation_name: organisation_name.to_string(),
+                    joiner_name: name.to_string(),
+                    joiner_email: invitation.email.clone(),
+                    how: how.to_string(),
+                    link: format!("{}/organisation", mail.public_url),
                 }),
             },
         )

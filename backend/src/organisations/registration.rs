@@ -8,6 +8,7 @@
 //! 2. [`confirm`], from the link, creates the organisation and its first user, with the
 //!    address already confirmed.
 
+use super::emails::{ConfirmRegistration, RegistrationAttempted};
 use super::model::*;
 use super::rules::{self, OrganisationInput};
 use super::{OrganisationError, RegistrationInput, check_districts, queries};
@@ -15,6 +16,7 @@ use crate::audit::{self, Actor};
 use crate::auth::{NewUser, OrganisationKind, Role};
 use crate::db::schema::{organisations, pending_registrations, users};
 use crate::http::problem::FieldError;
+use crate::mail::Message as _;
 use crate::mail::{self, Email, MailContext, SecretLink};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -66,16 +68,16 @@ pub async fn request(
             tx,
             mail,
             Email {
-                template: "registration_attempted",
+                template: RegistrationAttempted::TEMPLATE,
                 to_address: owner.email.clone(),
                 to_name: owner.name.clone(),
                 user_id: Some(owner.id),
                 reason: "You received this email because someone tried to register an organisation with this address, which already has an account.".into(),
                 optional_kind: None,
-                data: serde_json::json!({
-                    "organisation_name": organisation_name,
-                    "sign_in": format!("{}/login", mail.public_url),
-                    "reset_link": format!("{}/forgot-password", mail.public_url),
+                data: mail::data(&RegistrationAttempted {
+                    organisation_name: organisation_name.to_string(),
+                    sign_in: format!("{}/login", mail.public_url),
+                    reset_link: format!("{}/forgot-password", mail.public_url),
                 }),
             },
         )
@@ -108,16 +110,16 @@ pub async fn request(
         tx,
         mail,
         Email {
-            template: "confirm_registration",
+            template: ConfirmRegistration::TEMPLATE,
             to_address: email.clone(),
             to_name: name,
             user_id: None,
             reason: format!("You received this email because this address was used to register {organisation_name} with the service."),
             optional_kind: None,
-            data: serde_json::json!({
-                "link": SecretLink::url(mail, "/register/confirm"),
-                "organisation_name": organisation_name,
-                "valid_hours": CONFIRM_HOURS,
+            data: mail::data(&ConfirmRegistration {
+                link: SecretLink::url(mail, "/register/confirm"),
+                organisation_name: organisation_name.to_string(),
+                valid_hours: CONFIRM_HOURS,
             }),
         },
         &link,

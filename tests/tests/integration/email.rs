@@ -350,18 +350,28 @@ async fn a_sender_killed_mid_batch_loses_nothing_and_duplicates_keep_their_messa
     assert!(received.len() >= N);
 }
 
+/// Every template has one typed message with a sample, and every message a template.
 #[test]
-fn every_email_template_matches_its_snapshot() {
+fn every_email_template_has_exactly_one_typed_sample() {
+    let mut sampled: Vec<&str> = backend::app::email_samples().iter().map(|s| s.0).collect();
+    sampled.sort();
+    let mut templates = mail::template_names();
+    templates.sort();
+    assert_eq!(sampled, templates);
+}
+
+/// Each message's sample, rendered, is its snapshot (`tests/tests/snapshots/emails`, kept
+/// with insta: review a change with `cargo insta review`, or rename the `.snap.new` file
+/// it writes). Every part says why it was sent, and text parts are not HTML-escaped.
+#[test]
+fn every_email_renders_as_its_snapshot() {
     let context = MailContext {
         public_url: "https://care.example".into(),
         unsubscribe_key: b"snapshot-key".to_vec(),
         link_key: b"snapshot-link-key".to_vec(),
     };
-    let data = mail::sample_data();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/emails");
-    let update = std::env::var("UPDATE_SNAPSHOTS").is_ok();
-    for template in mail::template_names() {
-        let template: &'static str = Box::leak(template.to_string().into_boxed_str());
+    let reason = "You received this email because a snapshot test asked for it.";
+    for (template, data) in backend::app::email_samples() {
         let rendered = mail::render(
             &context,
             &Email {
@@ -369,34 +379,32 @@ fn every_email_template_matches_its_snapshot() {
                 to_address: "priya@brightcare.example".into(),
                 to_name: "Priya Shah".into(),
                 user_id: None,
-                reason: "You received this email because a snapshot test asked for it.".into(),
+                reason: reason.into(),
                 optional_kind: None,
-                data: data.clone(),
+                data,
             },
         )
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{template}: {e}"));
+        assert!(
+            !rendered.subject.is_empty() && !rendered.subject.contains('\n'),
+            "{template}"
+        );
+        assert!(rendered.text.contains(reason), "{template}: text part");
+        assert!(rendered.html.contains(reason), "{template}: HTML part");
+        assert!(
+            !rendered.text.contains("&amp;"),
+            "text parts are not HTML-escaped: {template}"
+        );
         let text = format!(
             "Subject: {}\n\n--- text ---\n{}\n\n--- html ---\n{}\n",
             rendered.subject, rendered.text, rendered.html
         );
-        let path = dir.join(format!("{template}.snap"));
-        if update || !path.exists() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &text).unwrap();
-            if !update {
-                panic!(
-                    "new snapshot written to {}; review it and run again",
-                    path.display()
-                );
-            }
-        } else {
-            let expected = std::fs::read_to_string(&path).unwrap();
-            assert_eq!(
-                text,
-                expected,
-                "{template} differs from {}; run with UPDATE_SNAPSHOTS=1 after reviewing",
-                path.display()
-            );
-        }
+        insta::with_settings!({
+            snapshot_path => "../snapshots/emails",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(template, text);
+        });
     }
 }

@@ -534,7 +534,7 @@ async fn the_outbox_never_holds_a_live_link() {
             user_id: Some(user),
             reason: "r".into(),
             optional_kind: Some(backend::mail::NotificationKind::OpeningNotices),
-            data: backend::mail::sample_data(),
+            data: backend::mail::sample::<backend::procurement::emails::TenderOpened>().1,
         },
     )
     .await

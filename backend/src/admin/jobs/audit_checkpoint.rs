@@ -2,10 +2,12 @@
 //! anchor to every administrator, who so keeps a copy of the chain's head outside the
 //! database (an anchor that `commissioning audit verify --anchor` checks against).
 
+use crate::admin::emails::AuditAnchor;
 use crate::audit::{self, AuditKey, seal};
 use crate::auth::{OrganisationKind, Role};
 use crate::background::JobContext;
 use crate::db::schema::{organisations, users};
+use crate::mail::Message as _;
 use crate::mail::{self, Email};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -40,17 +42,17 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 tx,
                 &mail_context,
                 Email {
-                    template: "audit_anchor",
+                    template: AuditAnchor::TEMPLATE,
                     to_address: email.clone(),
                     to_name: name.clone(),
                     user_id: Some(*id),
                     reason: "You received this email because you are an administrator of the service. We send one each morning so that a copy of the audit log's fingerprint is kept outside the database.".into(),
                     optional_kind: None,
-                    data: serde_json::json!({
-                        "anchor": anchor,
-                        "when": when,
-                        "entries": checkpoint.sealed_through,
-                        "link": format!("{}/admin/audit", mail_context.public_url),
+                    data: mail::data(&AuditAnchor {
+                        anchor: anchor.clone(),
+                        when: when.clone(),
+                        entries: checkpoint.sealed_through,
+                        link: format!("{}/admin/audit", mail_context.public_url),
                     }),
                 },
             )
