@@ -2,6 +2,9 @@
 //! opening notices), their timetable moved later, their questionnaire versioned, cancelled;
 //! who may see one and how; and the providers who follow one.
 
+mod interests;
+mod versions;
+
 use super::emails::{ProcurementCancelled, QuestionnaireChanged, TenderOpened, TimetableChanged};
 use super::errors::{ProcurementError, Refusal, Result};
 use super::model::*;
@@ -25,10 +28,14 @@ use crate::storage::{FileView, StoredFile};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+pub(in crate::procurement) use interests::note_interest;
+use interests::tell_bidders;
+pub use interests::{has_interest, interested_users, register_interest};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
+pub use versions::{QuestionnaireInput, VersionQuery, questionnaire, replace_questionnaire};
 
 /// A procurement by id, or 404.
 async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ProcurementRow> {
@@ -673,200 +680,5 @@ pub async fn cancel(
         .await?;
         Ok(())
     })
-    .await
-}
-
-/// Which questionnaire version.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct VersionQuery {
-    /// A version number; the newest when absent.
-    pub version: Option<i32>,
-}
-
-/// The questionnaire bidders answer: the newest version, or an earlier one.
-pub async fn questionnaire(
-    conn: &mut AsyncPgConnection,
-    user: Option<&AuthUser>,
-    id: Uuid,
-    version: Option<i32>,
-) -> Result<QuestionnaireView> {
-    load(conn, user, id).await?;
-    let current = questionnaires::current(conn, id, None).await?;
-    match version {
-        None => Ok(current),
-        Some(v) if v == current.version.version => Ok(current),
-        Some(v) => {
-            let wanted: Option<Uuid> = crate::db::schema::questionnaire_versions::table
-                .filter(crate::db::schema::questionnaire_versions::competition_id.eq(id))
-                .filter(crate::db::schema::questionnaire_versions::lot_id.is_null())
-                .filter(crate::db::schema::questionnaire_versions::version.eq(v))
-                .select(crate::db::schema::questionnaire_versions::id)
-                .first(conn)
-                .await
-                .optional()?;
-            match wanted {
-                Some(q) => Ok(questionnaires::by_id(conn, q).await?),
-                None => Err(ProcurementError::not_found("Questionnaire version")),
-            }
-        }
-    }
-}
-
-/// What a commissioner sends to replace the questionnaire.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct QuestionnaireInput {
-    pub questionnaire: Questionnaire,
-    /// Required once published: what changed, as bidders will read it.
-    #[serde(default)]
-    pub change_note: String,
-}
-
-/// Replaces the questionnaire (commissioners). Before publication the draft changes in
-/// place; afterwards (and only before the deadline) the change becomes a new version,
-/// drafts move to it, and every interested bidder is emailed the change note.
-pub async fn replace_questionnaire(
-    conn: &mut AsyncPgConnection,
-    mail_context: &MailContext,
-    user: &AuthUser,
-    id: Uuid,
-    input: QuestionnaireInput,
-) -> Result<QuestionnaireView> {
-    conn.transaction(async |tx| {
-        let row = load_managed(tx, user, id).await?;
-        let replaced = questionnaires::replace(
-            tx,
-            user,
-            &row.competition,
-            None,
-            input.questionnaire,
-            &input.change_note,
-        )
-        .await?;
-        if replaced.versioned {
-            let message = QuestionnaireChanged {
-                reference: row.competition.reference.clone(),
-                title: row.competition.title.clone(),
-                version: replaced.view.version.version,
-                change_note: replaced.view.version.change_note.clone(),
-                link: format!("{}/opportunities/{}", mail_context.public_url, id),
-            };
-            tell_bidders(tx, mail_context, &row.competition, &message).await?;
-        }
-        Ok(replaced.view)
-    })
-    .await
-}
-
-/// Emails `message` to everyone whose organisation registered interest in the
-/// procurement or started a bid for it, saying that is why.
-async fn tell_bidders<M: mail::Message>(
-    conn: &mut AsyncPgConnection,
-    mail_context: &MailContext,
-    competition: &Competition,
-    message: &M,
-) -> Result<()> {
-    for recipient in interested_users(conn, competition.id).await? {
-        let email = Email::new(
-            message,
-            recipient,
-            format!(
-                "You received this email because your organisation registered interest in {} or started a bid for it.",
-                competition.reference
-            ),
-        );
-        mail::enqueue(conn, mail_context, email).await?;
-    }
-    Ok(())
-}
-
-/// Active users of organisations that registered interest in, or started a bid for, a
-/// procurement: who is told of changes and published clarifications.
-pub async fn interested_users(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Vec<Recipient>> {
-    let orgs = procurement_interests::table
-        .filter(procurement_interests::procurement_id.eq(id))
-        .select(procurement_interests::organisation_id);
-    let rows: Vec<(String, String, Uuid)> = users::table
-        .filter(users::active.eq(true))
-        .filter(users::role.eq(Role::Provider))
-        .filter(
-            users::organisation_id
-                .eq_any(orgs)
-                .or(users::organisation_id.eq_any(
-                    submissions::table
-                        .filter(submissions::competition_id.eq(id))
-                        .select(submissions::organisation_id),
-                )),
-        )
-        .order(users::email)
-        .select((users::email, users::name, users::id))
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(Recipient::from).collect())
-}
-
-/// Registers the provider's interest, so that it hears of changes and published
-/// clarifications. Repeating it changes nothing. Starting a bid registers it too.
-pub(super) async fn note_interest(
-    conn: &mut AsyncPgConnection,
-    user: &AuthUser,
-    id: Uuid,
-) -> Result<bool> {
-    let n = diesel::insert_into(procurement_interests::table)
-        .values((
-            procurement_interests::procurement_id.eq(id),
-            procurement_interests::organisation_id.eq(user.organisation_id),
-            procurement_interests::user_id.eq(user.id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(n > 0)
-}
-
-/// Registers the provider's interest in a procurement open for bids.
-pub async fn register_interest(
-    conn: &mut AsyncPgConnection,
-    user: &AuthUser,
-    id: Uuid,
-) -> Result<()> {
-    user.require(&[Role::Provider])?;
-    conn.transaction(async |tx| {
-        let (row, _) = load(tx, Some(user), id).await?;
-        if row.status(engine::db_now(tx).await?) != ProcurementStatus::Open {
-            return Err(ProcurementError::refused(
-                Refusal::NotOpen,
-                "This opportunity is not open for bids.",
-            ));
-        }
-        if note_interest(tx, user, id).await? {
-            audit::record(
-                tx,
-                &user.actor(),
-                Entry::new("procurement.interest_registered", "procurement", id)
-                    .for_organisation(user.organisation_id),
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await
-}
-
-/// Whether the provider's organisation has registered interest.
-pub async fn has_interest(
-    conn: &mut AsyncPgConnection,
-    user: &AuthUser,
-    id: Uuid,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        procurement_interests::table
-            .filter(procurement_interests::procurement_id.eq(id))
-            .filter(procurement_interests::organisation_id.eq(user.organisation_id)),
-    ))
-    .get_result(conn)
     .await
 }
