@@ -11,6 +11,9 @@
 //!
 //! Whenever anyone joins, the organisation's other users are emailed.
 
+mod people;
+mod recovery;
+
 use super::emails::{AccountRecoveryStarted, ColleagueJoined, InvitationEmail};
 use super::model::*;
 use super::{OrganisationError, queries, rules};
@@ -25,6 +28,8 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
+pub use people::{people, remove_person};
+pub use recovery::{RecoveryHold, RecoveryHolds, recover};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -193,82 +198,6 @@ pub async fn invite(
         "",
     )
     .await
-}
-
-/// The operator's account recovery for a provider that has lost every account. Call
-/// inside a transaction.
-pub async fn recover(
-    tx: &mut AsyncPgConnection,
-    mail: &MailContext,
-    actor: &AuthUser,
-    organisation: Uuid,
-    input: &InvitationInput,
-) -> Result<InvitationView, OrganisationError> {
-    if actor.role != Role::Admin {
-        return Err(OrganisationError::Forbidden);
-    }
-    let organisation_name = provider_name(tx, organisation).await?;
-    let mut errors = Vec::new();
-    let email = rules::email("email", &input.email, &mut errors);
-    let name = rules::text(
-        "name",
-        "the person's full name",
-        &input.name,
-        200,
-        &mut errors,
-    );
-    let reason = input.reason.trim();
-    if reason.chars().count() < 20 {
-        errors.push(FieldError::new(
-            "reason",
-            "Say why in at least 20 characters: who asked, and how you checked they speak for the organisation",
-        ));
-    } else if reason.chars().count() > 2000 {
-        errors.push(FieldError::new(
-            "reason",
-            "The reason must be 2,000 characters or fewer",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(OrganisationError::Invalid(errors));
-    }
-    let view = create(
-        tx,
-        mail,
-        actor,
-        organisation,
-        &organisation_name,
-        InvitationKind::SupportRecovery,
-        &email,
-        &name,
-        reason,
-    )
-    .await?;
-    // Everyone already in the organisation hears of it at once, and can cancel it.
-    for (id, to, to_name) in members(tx, organisation).await? {
-        mail::enqueue(
-            tx,
-            mail,
-            Email {
-                template: AccountRecoveryStarted::TEMPLATE,
-                to_address: to,
-                to_name,
-                user_id: Some(id),
-                reason: format!("You received this email because you have an account with {organisation_name}, and we tell every account holder when someone is invited to join it through account recovery."),
-                optional_kind: None,
-                data: mail::data(&AccountRecoveryStarted {
-                    organisation_name: organisation_name.to_string(),
-                    invitee_name: view.name.clone(),
-                    invitee_email: view.email.clone(),
-                    why: reason.to_string(),
-                    expires: crate::calendar::london_time(view.expires_at),
-                    link: format!("{}/organisation", mail.public_url),
-                }),
-            },
-        )
-        .await?;
-    }
-    Ok(view)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -479,34 +408,6 @@ pub async fn find_live(
     live(hash(token)).first(conn).await.optional()
 }
 
-/// Finds when something elsewhere stops holding back an organisation's account recovery:
-/// a support-recovery invitation would let a newcomer read the organisation's bids, so it
-/// waits until no bid or application of theirs is sealed. Returns the latest time held to.
-pub type RecoveryHold = for<'a> fn(
-    &'a mut AsyncPgConnection,
-    Uuid,
-) -> BoxFuture<'a, QueryResult<Option<DateTime<Utc>>>>;
-
-/// The holds on account recovery, handed in by the application (`app`), so this context
-/// names none of the contexts that seal things.
-#[derive(Clone, Default)]
-pub struct RecoveryHolds(pub Vec<RecoveryHold>);
-
-impl RecoveryHolds {
-    /// The latest time any hold lasts until, if one holds now.
-    pub async fn until(
-        &self,
-        conn: &mut AsyncPgConnection,
-        organisation: Uuid,
-    ) -> QueryResult<Option<DateTime<Utc>>> {
-        let mut latest = None;
-        for hold in &self.0 {
-            latest = latest.max(hold(conn, organisation).await?);
-        }
-        Ok(latest)
-    }
-}
-
 /// Accepts an invitation: creates the invitee's account in the organisation (the address
 /// is confirmed by the link) and tells the organisation's other users. Call inside a
 /// transaction.
@@ -632,74 +533,4 @@ pub async fn accept(
     queries::find_user(tx, user_id)
         .await?
         .ok_or(OrganisationError::NotFound)
-}
-
-/// The organisation's people (its provider users and administrators see them).
-pub async fn people(
-    conn: &mut AsyncPgConnection,
-    viewer: &AuthUser,
-    organisation: Uuid,
-) -> Result<Vec<UserView>, OrganisationError> {
-    if !may_manage(viewer, organisation) {
-        return Err(OrganisationError::NotFound);
-    }
-    Ok(queries::organisation_users(conn, organisation).await?)
-}
-
-/// A provider user removes a colleague who has left: the account is deactivated at once,
-/// every session ends, and they are told by email. Call inside a transaction.
-pub async fn remove_person(
-    tx: &mut AsyncPgConnection,
-    mail: &MailContext,
-    actor: &AuthUser,
-    organisation: Uuid,
-    id: Uuid,
-) -> Result<(), OrganisationError> {
-    if actor.role != Role::Provider || actor.organisation_id != organisation {
-        return Err(OrganisationError::NotFound);
-    }
-    let person: User = users::table
-        .find(id)
-        .filter(users::organisation_id.eq(organisation))
-        .select(User::as_select())
-        .first(tx)
-        .await
-        .optional()?
-        .ok_or(OrganisationError::NotFound)?;
-    if person.id == actor.id {
-        return Err(OrganisationError::Invalid(vec![FieldError::new(
-            "user",
-            "You cannot remove yourself. Ask a colleague to remove you.",
-        )]));
-    }
-    if !person.active {
-        return Ok(());
-    }
-    diesel::update(users::table.find(id))
-        .set((
-            users::active.eq(false),
-            users::sessions_valid_after.eq(diesel::dsl::now),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(tx)
-        .await?;
-    crate::auth::account::notify_account_changed(
-        tx,
-        mail,
-        &person,
-        &format!(
-            "{} removed your account from {}, and you were signed out,",
-            actor.name, actor.organisation_name
-        ),
-    )
-    .await?;
-    audit::record(
-        tx,
-        &actor.actor(),
-        audit::Entry::new("user.deactivated", "user", id)
-            .for_organisation(organisation)
-            .with_details(serde_json::json!({"email": person.email, "by": "colleague"})),
-    )
-    .await?;
-    Ok(())
 }
