@@ -2,6 +2,7 @@
 //! CQC registrations. Other contexts call only the functions here.
 
 pub mod api;
+pub mod demo;
 pub mod emails;
 pub mod errors;
 pub mod invitations;
