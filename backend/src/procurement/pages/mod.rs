@@ -7,6 +7,7 @@ mod bids;
 mod clarifications;
 mod evaluation;
 mod opportunities;
+mod procurement_form;
 mod procurements;
 mod questionnaire;
 mod results;
@@ -53,14 +54,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/procurements").route(web::get().to(procurements::list_page)))
         .service(
             resource("/procurements/new")
-                .route(web::get().to(procurements::new_page))
-                .route(web::post().to(procurements::create)),
+                .route(web::get().to(procurement_form::new_page))
+                .route(web::post().to(procurement_form::create)),
         )
         .service(resource("/procurements/{id}").route(web::get().to(procurements::page)))
         .service(
             resource("/procurements/{id}/edit")
-                .route(web::get().to(procurements::edit_page))
-                .route(web::post().to(procurements::update)),
+                .route(web::get().to(procurement_form::edit_page))
+                .route(web::post().to(procurement_form::update)),
         )
         .service(
             resource("/procurements/{id}/conflicts-assessment")
