@@ -1,4 +1,10 @@
 //! Registering jobs, scheduling their ticks and running them.
+//!
+//! One file on purpose, though it is over 600 lines: scheduling a tick, claiming it
+//! (`SKIP LOCKED`), holding and renewing its lease, retrying with backoff, taking over a run
+//! whose worker died, and giving a run back at shutdown are one state machine over one
+//! table (`job_runs`), and each step's correctness depends on the others' SQL. Split, the
+//! invariants would be spread across files that must change together.
 
 use crate::clock::Clock;
 use crate::schedule::{CatchUp, Schedule};
