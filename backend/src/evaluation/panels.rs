@@ -375,3 +375,22 @@ pub async fn declarations_of(
         .collect();
     Ok((matches!(declared, Some(Some(_))), conflicted))
 }
+
+/// Every declared conflict in the competition, as (evaluator, bidder) pairs: the one query
+/// marking, moderation and the statuses read them through.
+pub async fn conflicts_of(
+    conn: &mut AsyncPgConnection,
+    competition_id: Uuid,
+) -> QueryResult<HashSet<(Uuid, Uuid)>> {
+    Ok(conflict_declarations::table
+        .filter(conflict_declarations::competition_id.eq(competition_id))
+        .filter(conflict_declarations::conflicted.eq(true))
+        .select((
+            conflict_declarations::user_id,
+            conflict_declarations::organisation_id,
+        ))
+        .load::<(Uuid, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}

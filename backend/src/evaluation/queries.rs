@@ -9,8 +9,8 @@ use super::{panels, questionnaires, rules};
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::competitions as competition_table;
 use crate::db::schema::{
-    clarification_requests, competition_lots, conflict_declarations, moderated_scores,
-    organisations, panel_members, score_sheets, stored_files, submission_files, submissions,
+    clarification_requests, competition_lots, moderated_scores, organisations, panel_members,
+    score_sheets, stored_files, submission_files, submissions,
 };
 use crate::db::statement::{Param, Statement};
 use crate::storage::{FileView, StoredFile};
@@ -242,17 +242,7 @@ impl StatusFacts {
                 .select(panel_members::user_id)
                 .load(conn)
                 .await?;
-            conflicts = conflict_declarations::table
-                .filter(conflict_declarations::competition_id.eq(competition.id))
-                .filter(conflict_declarations::conflicted.eq(true))
-                .select((
-                    conflict_declarations::user_id,
-                    conflict_declarations::organisation_id,
-                ))
-                .load::<(Uuid, Uuid)>(conn)
-                .await?
-                .into_iter()
-                .collect();
+            conflicts = panels::conflicts_of(conn, competition.id).await?;
             if competition.outcome_model == OutcomeModel::Admission {
                 waiting = clarification_requests::table
                     .filter(clarification_requests::submission_id.eq_any(&ids))

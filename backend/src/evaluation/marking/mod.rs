@@ -12,9 +12,7 @@ use super::scoring::Score;
 use super::{panels, queries, questionnaires, rules};
 use crate::audit::{self, Entry};
 use crate::auth::{AuthUser, Role};
-use crate::db::schema::{
-    conflict_declarations, evaluator_scores, moderated_scores, panel_members, score_sheets, users,
-};
+use crate::db::schema::{evaluator_scores, moderated_scores, panel_members, score_sheets, users};
 use crate::http::problem::FieldError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

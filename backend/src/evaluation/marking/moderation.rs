@@ -67,17 +67,7 @@ pub async fn moderation(
         .select((users::id, users::name))
         .load(conn)
         .await?;
-    let conflicts: HashSet<(Uuid, Uuid)> = conflict_declarations::table
-        .filter(conflict_declarations::competition_id.eq(id))
-        .filter(conflict_declarations::conflicted.eq(true))
-        .select((
-            conflict_declarations::user_id,
-            conflict_declarations::organisation_id,
-        ))
-        .load::<(Uuid, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let conflicts = crate::evaluation::panels::conflicts_of(conn, id).await?;
     let done: HashSet<(Uuid, Uuid)> = score_sheets::table
         .filter(score_sheets::submission_id.eq_any(&ids))
         .filter(score_sheets::submitted_at.is_not_null())
