@@ -20,9 +20,13 @@
 //! The tables are created by the application's migrations (`migrations/*_jobs_and_mail`).
 
 pub mod clock;
+pub mod history;
+pub mod job;
 pub mod runner;
 pub mod schedule;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use runner::{Job, JobStatus, Observer, Outcome, Registry, RunRecord, Runner, Tick};
+pub use history::{JobStatus, RunRecord};
+pub use job::{Job, Observer, Outcome, Registry, Tick};
+pub use runner::Runner;
 pub use schedule::{CatchUp, Schedule};

@@ -1,203 +1,20 @@
-//! Registering jobs, scheduling their ticks and running them.
-//!
-//! One file on purpose, though it is over 600 lines: scheduling a tick, claiming it
-//! (`SKIP LOCKED`), holding and renewing its lease, retrying with backoff, taking over a run
-//! whose worker died, and giving a run back at shutdown are one state machine over one
-//! table (`job_runs`), and each step's correctness depends on the others' SQL. Split, the
-//! invariants would be spread across files that must change together.
+//! Scheduling ticks and running them: claiming a run (`SKIP LOCKED`), holding and renewing
+//! its lease, retrying with backoff, taking over a run whose worker died, and giving a run
+//! back at shutdown. What the application registers is in [`crate::job`]; the history
+//! pages read is in [`crate::history`].
 
 use crate::clock::Clock;
-use crate::schedule::{CatchUp, Schedule};
+use crate::history::RUN_COLUMNS;
+pub use crate::history::RunRecord;
+pub use crate::job::{Job, Observer, Outcome, Registry, Tick};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
-use serde::Serialize;
 use std::sync::Arc;
-
-/// What a handler is told about the run it performs.
-#[derive(Debug, Clone)]
-pub struct Tick {
-    /// The scheduled instant this run is for (or the `--at` instant of a manual run).
-    pub at: DateTime<Utc>,
-    pub run_id: i64,
-    /// 1 for the first try.
-    pub attempt: i32,
-    pub manual: bool,
-}
-
-type Handler<C> = Arc<dyn Fn(C, Tick) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
-
-/// A named job: when it runs and what it does.
-pub struct Job<C> {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub schedule: Schedule,
-    pub catch_up: CatchUp,
-    pub max_attempts: i32,
-    handler: Handler<C>,
-}
-
-impl<C> Job<C> {
-    /// A job on a cron schedule in `Europe/London`, caught up once, tried up to 5 times.
-    pub fn new<F, Fut>(
-        name: &'static str,
-        description: &'static str,
-        cron: &str,
-        handler: F,
-    ) -> anyhow::Result<Self>
-    where
-        F: Fn(C, Tick) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
-    {
-        Ok(Self {
-            name,
-            description,
-            schedule: Schedule::parse(cron, chrono_tz::Europe::London)?,
-            catch_up: CatchUp::Once,
-            max_attempts: 5,
-            handler: Arc::new(move |c, t| Box::pin(handler(c, t))),
-        })
-    }
-
-    /// Sets the catch-up rule.
-    pub fn catch_up(mut self, catch_up: CatchUp) -> Self {
-        self.catch_up = catch_up;
-        self
-    }
-
-    /// Sets how many times a run is tried before it stays failed.
-    pub fn max_attempts(mut self, n: i32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-}
-
-/// The jobs an application runs.
-pub struct Registry<C> {
-    jobs: Vec<Job<C>>,
-}
-
-impl<C> Default for Registry<C> {
-    fn default() -> Self {
-        Self { jobs: Vec::new() }
-    }
-}
-
-impl<C> Registry<C> {
-    /// Adds a job; names must be unique.
-    pub fn with(mut self, job: Job<C>) -> Self {
-        self.add(job);
-        self
-    }
-
-    /// Adds a job in place; names must be unique.
-    pub fn add(&mut self, job: Job<C>) {
-        assert!(
-            self.find(job.name).is_none(),
-            "job {} registered twice",
-            job.name
-        );
-        self.jobs.push(job);
-    }
-
-    /// A job by name.
-    pub fn find(&self, name: &str) -> Option<&Job<C>> {
-        self.jobs.iter().find(|j| j.name == name)
-    }
-
-    /// Every job, in registration order.
-    pub fn jobs(&self) -> &[Job<C>] {
-        &self.jobs
-    }
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "outcome")]
-pub enum Outcome {
-    Succeeded,
-    /// Failed, and will be tried again after `retry_at`.
-    Retrying {
-        error: String,
-        retry_at: DateTime<Utc>,
-    },
-    /// Failed on its last allowed attempt; stays failed.
-    Failed {
-        error: String,
-    },
-    /// Given back unfinished (shutting down); another worker will run it.
-    Released,
-}
-
-impl Outcome {
-    /// Every outcome's [`Outcome::name`].
-    pub const NAMES: [&'static str; 4] = ["succeeded", "retrying", "failed", "released"];
-
-    /// The outcome's name without its details, as serialised in `outcome`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Outcome::Succeeded => "succeeded",
-            Outcome::Retrying { .. } => "retrying",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Released => "released",
-        }
-    }
-}
-
-/// Told of every run as it ends, once its outcome is recorded: the application's hook for
-/// metrics. The runner knows nothing of what is done with it, and waits for it, so it must
-/// be quick.
-pub trait Observer: Send + Sync {
-    /// A run of `job` ended with `outcome`. `ran_for` is how long its handler ran; `None`
-    /// when no handler ran (a job no longer registered, or a run whose worker died on its
-    /// last allowed attempt).
-    fn run_ended(&self, job: &str, outcome: &Outcome, ran_for: Option<std::time::Duration>);
-}
-
-/// A row of `job_runs`, for status pages.
-#[derive(Debug, Clone, QueryableByName, Serialize)]
-pub struct RunRecord {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub job: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub tick: DateTime<Utc>,
-    #[diesel(sql_type = Bool)]
-    pub manual: bool,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Integer)]
-    pub attempts: i32,
-    #[diesel(sql_type = Integer)]
-    pub max_attempts: i32,
-    #[diesel(sql_type = Timestamptz)]
-    pub run_after: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub finished_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub last_error: Option<String>,
-}
-
-const RUN_COLUMNS: &str = "id, job, tick, manual, status::text AS status, attempts, max_attempts, run_after, started_at, finished_at, last_error";
-
-/// A job's schedule and recent history, for `jobs list` and the admin page.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobStatus {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub schedule: String,
-    pub time_zone: String,
-    pub next_tick: Option<DateTime<Utc>>,
-    pub last_run: Option<RunRecord>,
-    pub failures: i64,
-}
 
 #[derive(QueryableByName)]
 struct Claimed {
@@ -221,18 +38,12 @@ struct LastTick {
     last_tick: DateTime<Utc>,
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// Schedules and runs the registered jobs with an application context `C`.
 pub struct Runner<C> {
-    pool: Pool<AsyncPgConnection>,
-    registry: Arc<Registry<C>>,
+    pub(crate) pool: Pool<AsyncPgConnection>,
+    pub(crate) registry: Arc<Registry<C>>,
     context: C,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     worker: String,
     observer: Option<Arc<dyn Observer>>,
     /// How long a claimed run is ours without a heartbeat.
@@ -282,7 +93,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         }
     }
 
-    async fn conn(
+    pub(crate) async fn conn(
         &self,
     ) -> anyhow::Result<diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>> {
         self.pool.get().await.context("jobs: database pool")
@@ -642,56 +453,6 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             .get_result::<Id>(&mut conn)
             .await?
             .id)
-    }
-
-    /// Every job with its next tick, last run and count of failed runs.
-    pub async fn status(&self) -> anyhow::Result<Vec<JobStatus>> {
-        let now = self.clock.now();
-        let mut conn = self.conn().await?;
-        let mut out = Vec::new();
-        for job in self.registry.jobs() {
-            let last_run = diesel::sql_query(format!("SELECT {RUN_COLUMNS} FROM job_runs WHERE job = $1 ORDER BY COALESCE(started_at, run_after) DESC, id DESC LIMIT 1"))
-                .bind::<Text, _>(job.name)
-                .get_result::<RunRecord>(&mut conn)
-                .await
-                .optional()?;
-            let failures = diesel::sql_query(
-                "SELECT count(*) AS n FROM job_runs WHERE job = $1 AND status = 'failed'",
-            )
-            .bind::<Text, _>(job.name)
-            .get_result::<Count>(&mut conn)
-            .await?
-            .n;
-            out.push(JobStatus {
-                name: job.name,
-                description: job.description,
-                schedule: job.schedule.expression().to_string(),
-                time_zone: job.schedule.zone().to_string(),
-                next_tick: job.schedule.next_after(now),
-                last_run,
-                failures,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Recent runs, newest first, optionally of one job or one status.
-    pub async fn recent_runs(
-        &self,
-        job: Option<&str>,
-        status: Option<&str>,
-        limit: i64,
-    ) -> anyhow::Result<Vec<RunRecord>> {
-        let mut conn = self.conn().await?;
-        Ok(diesel::sql_query(format!(
-            "SELECT {RUN_COLUMNS} FROM job_runs WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status::text = $2) \
-             ORDER BY id DESC LIMIT $3"
-        ))
-        .bind::<Nullable<Text>, _>(job)
-        .bind::<Nullable<Text>, _>(status)
-        .bind::<BigInt, _>(limit.clamp(1, 500))
-        .load::<RunRecord>(&mut conn)
-        .await?)
     }
 
     /// Schedules and runs jobs until `shutdown` turns true; a run in progress then has the
