@@ -10,24 +10,23 @@
 use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, Nullable, Text, Untyped};
+use diesel::sql_types::{Nullable, Untyped};
 use uuid::Uuid;
 
-/// One parameter's value.
-pub enum Param<'a> {
+/// One parameter's value (the kinds the lists bind so far; add one as a query needs it).
+pub enum Param {
     Uuid(Uuid),
     OptionalUuid(Option<Uuid>),
-    Texts(&'a [String]),
 }
 
 /// A cached hand-written statement: `WITH params AS (SELECT $1 AS a, …) <sql>`. Load it
 /// into `QueryableByName` rows like `sql_query`.
-pub struct Statement<'a> {
+pub struct Statement {
     sql: &'static str,
-    params: Vec<(&'static str, Param<'a>)>,
+    params: Vec<(&'static str, Param)>,
 }
 
-impl<'a> Statement<'a> {
+impl Statement {
     /// `sql` follows the `params` CTE, so it starts with `SELECT` or `, name AS (…)`.
     pub fn new(sql: &'static str) -> Self {
         Self {
@@ -37,13 +36,13 @@ impl<'a> Statement<'a> {
     }
 
     /// Binds `params.<name>`.
-    pub fn bind(mut self, name: &'static str, value: Param<'a>) -> Self {
+    pub fn bind(mut self, name: &'static str, value: Param) -> Self {
         self.params.push((name, value));
         self
     }
 }
 
-impl QueryFragment<Pg> for Statement<'_> {
+impl QueryFragment<Pg> for Statement {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH params AS MATERIALIZED (SELECT ");
         for (i, (name, value)) in self.params.iter().enumerate() {
@@ -55,7 +54,6 @@ impl QueryFragment<Pg> for Statement<'_> {
                 Param::OptionalUuid(v) => {
                     out.push_bind_param::<Nullable<diesel::sql_types::Uuid>, _>(v)?
                 }
-                Param::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
             }
             out.push_sql(" AS ");
             out.push_identifier(name)?;
@@ -66,12 +64,12 @@ impl QueryFragment<Pg> for Statement<'_> {
     }
 }
 
-impl QueryId for Statement<'_> {
+impl QueryId for Statement {
     type QueryId = ();
     // Not static: diesel keys the cached statement by its SQL text and bind types.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl Query for Statement<'_> {
+impl Query for Statement {
     type SqlType = Untyped;
 }
