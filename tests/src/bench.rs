@@ -1,7 +1,12 @@
 //! What the benchmark programs share: a fresh, migrated, seeded database on
-//! `DATABASE_URL`'s server or the private cluster, dropped afterwards.
+//! `DATABASE_URL`'s server or the private cluster, dropped afterwards; a JSON client for
+//! the API; concurrent keep-alive clients; percentiles.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// A database made for one benchmark run.
 pub struct BenchDatabase {
@@ -198,4 +203,139 @@ pub fn cpu_seconds() -> (f64, f64) {
         }
     }
     (me, postgres)
+}
+
+/// A JSON client for the app.
+#[derive(Clone)]
+pub struct Api {
+    client: awc::Client,
+    address: String,
+}
+
+impl Api {
+    pub fn new(address: &str) -> Self {
+        Self {
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .finish(),
+            address: address.to_string(),
+        }
+    }
+
+    /// Sends a request; returns the status and the body as JSON (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Value, usize)> {
+        let method = awc::http::Method::from_bytes(method.as_bytes())?;
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        let mut reply = match body {
+            Some(b) => request.send_json(b).await,
+            None => request.send().await,
+        }
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let bytes = reply.body().limit(64 * 1024 * 1024).await?;
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok((reply.status().as_u16(), json, bytes.len()))
+    }
+
+    /// A GET whose body is read but not parsed (as a load generator reads it); returns the
+    /// status.
+    pub async fn get_unparsed(&self, path: &str, token: &str) -> anyhow::Result<u16> {
+        let mut reply = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        reply.body().limit(64 * 1024 * 1024).await?;
+        Ok(reply.status().as_u16())
+    }
+
+    /// Sends a request that must succeed; returns its JSON.
+    pub async fn ok(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let (status, json, _) = self.call(method, path, token, body).await?;
+        anyhow::ensure!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {json}"
+        );
+        Ok(json)
+    }
+
+    pub async fn sign_in(&self, email: &str) -> anyhow::Result<String> {
+        let mut reply = self
+            .client
+            .post(format!("{}/api/v1/auth/token", self.address))
+            .send_json(&json!({"email": email, "password": crate::PASSWORD}))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let body: Value = reply.json().await?;
+        body["access_token"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| anyhow::anyhow!("signing in {email}: {body}"))
+    }
+}
+
+/// Runs `work(i)` for `i` in `0..n` on `clients` concurrent tasks, each with its own
+/// keep-alive connection; returns each call's latency in milliseconds.
+pub async fn concurrently<F, Fut>(
+    address: &str,
+    clients: usize,
+    n: usize,
+    work: F,
+) -> anyhow::Result<Vec<f64>>
+where
+    F: Fn(Api, usize) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (next, work, api) = (next.clone(), work.clone(), Api::new(address));
+        tasks.push(actix_web::rt::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let started = Instant::now();
+                work(api.clone(), i).await?;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Ok(all)
+}
+
+/// The `p` quantile (0 to 1) of sorted figures, nearest rank; 0 for none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tests::bench::percentile;
 
 const CLIENTS: usize = 16;
 
@@ -114,11 +115,4 @@ async fn load(address: &str, token: &str, duration: Duration) -> (u64, u64, Vec<
         errors.load(Ordering::Relaxed),
         all,
     )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }

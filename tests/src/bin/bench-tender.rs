@@ -24,8 +24,8 @@
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use tests::bench::{Api, percentile};
 
 const CLIENTS: usize = 16;
 const EVALUATION_BIDS: usize = 200;
@@ -114,128 +114,6 @@ struct Figures {
     reads: Vec<(String, f64)>,
 }
 
-/// A JSON client for the app.
-#[derive(Clone)]
-struct Api {
-    client: awc::Client,
-    address: String,
-}
-
-impl Api {
-    fn new(address: &str) -> Self {
-        Self {
-            client: awc::Client::builder()
-                .timeout(Duration::from_secs(120))
-                .finish(),
-            address: address.to_string(),
-        }
-    }
-
-    /// Sends a request; returns the status and the body as JSON (`Null` when empty).
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<(u16, Value, usize)> {
-        let method = awc::http::Method::from_bytes(method.as_bytes())?;
-        let request = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .insert_header(("Authorization", format!("Bearer {token}")));
-        let mut reply = match body {
-            Some(b) => request.send_json(b).await,
-            None => request.send().await,
-        }
-        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        let bytes = reply.body().limit(64 * 1024 * 1024).await?;
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        Ok((reply.status().as_u16(), json, bytes.len()))
-    }
-
-    /// A GET whose body is read but not parsed (as a load generator reads it); returns the
-    /// status.
-    async fn get_unparsed(&self, path: &str, token: &str) -> anyhow::Result<u16> {
-        let mut reply = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        reply.body().limit(64 * 1024 * 1024).await?;
-        Ok(reply.status().as_u16())
-    }
-
-    /// Sends a request that must succeed; returns its JSON.
-    async fn ok(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<Value> {
-        let (status, json, _) = self.call(method, path, token, body).await?;
-        anyhow::ensure!(
-            (200..300).contains(&status),
-            "{method} {path}: {status} {json}"
-        );
-        Ok(json)
-    }
-
-    async fn sign_in(&self, email: &str) -> anyhow::Result<String> {
-        let mut reply = self
-            .client
-            .post(format!("{}/api/v1/auth/token", self.address))
-            .send_json(&json!({"email": email, "password": tests::PASSWORD}))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let body: Value = reply.json().await?;
-        body["access_token"]
-            .as_str()
-            .map(String::from)
-            .ok_or_else(|| anyhow::anyhow!("signing in {email}: {body}"))
-    }
-}
-
-/// Runs `work(i)` for `i` in `0..n` on `CLIENTS` concurrent tasks, each with its own
-/// keep-alive connection; returns each call's latency in milliseconds.
-async fn concurrently<F, Fut>(address: &str, n: usize, work: F) -> anyhow::Result<Vec<f64>>
-where
-    F: Fn(Api, usize) -> Fut + Clone + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + 'static,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (next, work, api) = (next.clone(), work.clone(), Api::new(address));
-        tasks.push(actix_web::rt::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let started = Instant::now();
-                work(api.clone(), i).await?;
-                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-            anyhow::Ok(latencies)
-        }));
-    }
-    let mut all = Vec::with_capacity(n);
-    for t in tasks {
-        all.extend(t.await??);
-    }
-    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    Ok(all)
-}
-
 /// A small questionnaire: pass/fail, one scored question (60 %), a price schedule (30 %)
 /// and social value (10 %).
 fn questionnaire() -> Value {
@@ -319,7 +197,7 @@ async fn drafts(
 ) -> anyhow::Result<Vec<String>> {
     let sids = Arc::new(std::sync::Mutex::new(vec![String::new(); n]));
     let (tokens2, sids2, id2) = (tokens.clone(), sids.clone(), id.to_string());
-    concurrently(address, n, move |api, i| {
+    tests::bench::concurrently(address, CLIENTS, n, move |api, i| {
         let (tokens, sids, id) = (tokens2.clone(), sids2.clone(), id2.clone());
         async move {
             let view = api
@@ -353,7 +231,7 @@ async fn submit_all(
     sids: &[String],
 ) -> anyhow::Result<Vec<f64>> {
     let (tokens, sids) = (tokens.clone(), Arc::new(sids.to_vec()));
-    concurrently(address, sids.len(), move |api, i| {
+    tests::bench::concurrently(address, CLIENTS, sids.len(), move |api, i| {
         let (tokens, sids) = (tokens.clone(), sids.clone());
         async move {
             api.ok(
@@ -530,7 +408,7 @@ async fn run(
     .await?;
     let bids = Arc::new(bids);
     let (ev, list) = (evaluator.clone(), bids.clone());
-    concurrently(address, EVALUATION_BIDS, move |api, i| {
+    tests::bench::concurrently(address, CLIENTS, EVALUATION_BIDS, move |api, i| {
         let (ev, list) = (ev.clone(), list.clone());
         async move {
             let score = 2 + (i % 4) as i64;
@@ -548,7 +426,7 @@ async fn run(
     })
     .await?;
     let (c, list) = (commissioner.clone(), bids.clone());
-    concurrently(address, EVALUATION_BIDS, move |api, i| {
+    tests::bench::concurrently(address, CLIENTS, EVALUATION_BIDS, move |api, i| {
         let (c, list) = (c.clone(), list.clone());
         async move {
             for (q, score) in [("Q2", 2 + (i % 4) as i64), ("Q4", 3)] {
@@ -614,7 +492,7 @@ async fn run(
         );
         let started = Instant::now();
         let (app_cpu, pg_cpu) = tests::bench::cpu_seconds();
-        let latencies = concurrently(address, CONCURRENT_READS, {
+        let latencies = tests::bench::concurrently(address, CLIENTS, CONCURRENT_READS, {
             let (path, token) = (path.clone(), commissioner.clone());
             move |api: Api, _| {
                 let (path, token) = (path.clone(), token.clone());
@@ -646,11 +524,4 @@ async fn run(
         submit_seconds,
         reads,
     })
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }

@@ -11,6 +11,7 @@ mod evaluation;
 mod jobs;
 mod openapi;
 mod organisations;
+mod page_snapshots;
 mod pages;
 mod procurement;
 mod procurement_pages;
