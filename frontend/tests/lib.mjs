@@ -30,9 +30,22 @@ export const CHROMIUM_ARGS = [
  * that forbids inline scripts, so the context bypasses CSP for axe-core's injected script only;
  * the app's own pages use no script at all.
  */
-export async function newPage(browser) {
-  const context = await browser.newContext({ bypassCSP: true });
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ bypassCSP: true, ...options });
   return context.newPage();
+}
+
+/**
+ * Types a date `daysAhead` of today into the GOV.UK date input whose legend is `legend`
+ * (day, month and year boxes), and `time` into its time box if given.
+ */
+export async function fillDate(page, legend, daysAhead, time) {
+  const d = new Date(Date.now() + daysAhead * 86400000);
+  const group = page.getByRole('group', { name: legend });
+  await group.getByLabel('Day').fill(String(d.getUTCDate()));
+  await group.getByLabel('Month').fill(String(d.getUTCMonth() + 1));
+  await group.getByLabel('Year').fill(String(d.getUTCFullYear()));
+  if (time !== undefined) await group.getByLabel('Time (24-hour clock)').fill(time);
 }
 
 /** Launch headless Chromium. Close it with `await browser.close()`. */

@@ -3,7 +3,7 @@
 // BASE_URL and REFERENCE, then moves the deadline into the past before part 2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, login } from './lib.mjs';
+import { launch, newPage, checkA11y, login, fillDate } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -15,11 +15,6 @@ before(async () => {
   browser = await launch();
 });
 after(async () => browser && (await browser.close()));
-
-function isoDate(daysAhead) {
-  const d = new Date(Date.now() + daysAhead * 86400000);
-  return d.toISOString().slice(0, 10);
-}
 
 async function addQuestion(page, fields) {
   if (fields.section) await page.getByLabel('Or start a new section').fill(fields.section);
@@ -33,7 +28,8 @@ async function addQuestion(page, fields) {
 }
 
 test('a commissioner builds and publishes a tender', async () => {
-  const page = await newPage(browser);
+  // A browser set to a 12-hour clock (US English) still shows and takes 24-hour times.
+  const page = await newPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' });
   await login(page, BASE, 'commissioner@council.example', PASSWORD);
   await page.getByRole('link', { name: 'Procurements' }).first().click();
   await checkA11y(page, 'procurements');
@@ -49,12 +45,28 @@ test('a commissioner builds and publishes a tender', async () => {
   await page.getByLabel('Type of service').selectOption('domiciliary');
   await page.getByLabel('Bredon Vale').check();
   await page.getByLabel('Estimated value in pounds').fill('1200000');
-  await page.getByLabel('Clarification questions close on').fill(isoDate(10));
-  await page.getByLabel('Bids are due by').fill(isoDate(14));
-  await page.getByLabel('Planned award date').fill(isoDate(40));
+  // A date missing its month is refused on that box, keeping what was typed.
+  await fillDate(page, 'Clarification questions close', 10, '17:00');
+  await page.getByRole('group', { name: 'Clarification questions close' }).getByLabel('Month').fill('');
+  await page.getByRole('button', { name: 'Create procurement' }).click();
+  await page.getByRole('link', { name: 'The clarification deadline must include a month' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'clarification_month');
+  assert.match(await page.title(), /^Error: /);
+  assert.equal(await page.getByRole('group', { name: 'Clarification questions close' }).getByLabel('Time (24-hour clock)').inputValue(), '17:00');
+  await checkA11y(page, 'new procurement with a date error');
+  await fillDate(page, 'Clarification questions close', 10, '5pm');
+  await fillDate(page, 'Bids are due by', 14, '12:00');
+  await fillDate(page, 'Planned award date', 40);
   await page.getByRole('button', { name: 'Create procurement' }).click();
   await page.getByText('Procurement created').waitFor();
   await checkA11y(page, 'procurement overview (draft)');
+  await page.getByRole('link', { name: 'Change these details' }).click();
+  assert.equal(
+    await page.getByRole('group', { name: 'Clarification questions close' }).getByLabel('Time (24-hour clock)').inputValue(),
+    '17:00',
+    '"5pm" is kept as 17:00 and shown on the 24-hour clock in a 12-hour locale',
+  );
+  await page.goBack();
 
   await page.getByRole('link', { name: 'The questionnaire' }).click();
   await checkA11y(page, 'empty questionnaire');

@@ -60,3 +60,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         })
     }
 }
+
+/// `#[serde(deserialize_with = "one_or_many")]` for a `Vec<String>` of checkboxes in a form
+/// that also has a `#[serde(flatten)]` part: serde then reads the fields through a buffer
+/// that hands one ticked box over as a string, not a list of one (serde issue 1183).
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}

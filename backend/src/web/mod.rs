@@ -2,6 +2,7 @@
 //! `frontend/templates`), the shared layout, navigation per role, HTML error pages and the
 //! static assets (GOV.UK Frontend styles built into `frontend/static`).
 
+pub mod date_input;
 pub mod extract;
 pub mod forms;
 pub mod multipart;
@@ -32,6 +33,9 @@ pub fn templates() -> &'static Handlebars<'static> {
         hb.set_strict_mode(true);
         hb.register_helper("eq", Box::new(eq_helper));
         hb.register_helper("concat", Box::new(concat_helper));
+        hb.register_helper("error_for", Box::new(error_for_helper));
+        hb.register_helper("has_error", Box::new(has_error_helper));
+        hb.register_helper("error_anchor", Box::new(anchor_helper));
         for (path, bytes) in assets::TEMPLATES {
             let Some(name) = path.strip_suffix(".hbs") else {
                 continue;
@@ -57,6 +61,41 @@ handlebars::handlebars_helper!(concat_helper: |*args| args
         other => other.to_string(),
     })
     .collect::<String>());
+
+/// The parts of a date input ([`date_input`]) an error may name: one box, or the date.
+const DATE_PARTS: [&str; 5] = ["day", "month", "year", "time", "date"];
+
+/// The field a date input's error names, without its part (`submission_month` →
+/// `submission`); any other field as it is.
+fn input_of(field: &str) -> &str {
+    field
+        .rsplit_once('_')
+        .filter(|(_, part)| DATE_PARTS.contains(part))
+        .map_or(field, |(input, _)| input)
+}
+
+// `(error_for errors name)`: the message of the first error about the input `name` (or one
+// of its date parts), or nothing.
+handlebars::handlebars_helper!(error_for_helper: |errors: Json, name: str| errors
+    .as_array()
+    .and_then(|all| all.iter().find(|e| {
+        let field = e["field"].as_str().unwrap_or_default();
+        field == name || input_of(field) == name
+    }))
+    .map(|e| e["message"].clone())
+    .unwrap_or(serde_json::Value::Null));
+// `(has_error errors "a" "b")`: whether any error is about exactly one of these fields.
+handlebars::handlebars_helper!(has_error_helper: |*args| {
+    let fields: Vec<&str> = args.iter().skip(1).filter_map(|v| v.as_str()).collect();
+    args.first()
+        .and_then(|e| e.as_array())
+        .is_some_and(|all| all.iter().any(|e| fields.contains(&e["field"].as_str().unwrap_or_default())))
+});
+// `(error_anchor field)`: the input an error summary links to: a whole date's day box.
+handlebars::handlebars_helper!(anchor_helper: |field: str| match field.strip_suffix("_date") {
+    Some(input) if input_of(field) == input => format!("{input}_day"),
+    _ => field.to_string(),
+});
 
 /// A link in the header navigation.
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +206,16 @@ pub fn render_status(
         }
         Err(e) => return PageError::Internal(e.to_string()).error_response(),
     };
+    // A page shown again with errors says so first in its title, which is what a
+    // screen reader announces (GOV.UK's error pattern); one rule for every page.
+    let mut layout = layout;
+    let has_errors = context
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty());
+    if has_errors && !layout.title.starts_with("Error: ") {
+        layout.title = format!("Error: {}", layout.title);
+    }
     context.insert(
         "layout".into(),
         serde_json::to_value(&layout).unwrap_or_default(),

@@ -209,6 +209,11 @@ impl Normaliser {
                 "{timestamp}",
             ),
             (r"\d{4}-\d{2}-\d{2}", "{date}"),
+            // The boxes of a date input (`partials/date_input.hbs`).
+            (
+                r#"(name="\w+_(day|month|year)" type="text"( inputmode="numeric")?) value="\d+""#,
+                r#"$1 value="{n}""#,
+            ),
             (&format!(r"\b({day}) "), ""),
             (&format!(r"\b\d{{1,2}} ({month}) \d{{4}}\b"), "{date}"),
             (&format!(r"\b\d{{1,2}} ({month})\b"), "{date}"),

@@ -143,13 +143,8 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     let soon =
         chrono::Utc::now().with_timezone(&chrono_tz::Europe::London) + chrono::Duration::days(10);
     let later = soon + chrono::Duration::days(5);
-    let award = (later + chrono::Duration::days(20))
-        .format("%Y-%m-%d")
-        .to_string();
-    let (cd, sd) = (
-        soon.format("%Y-%m-%d").to_string(),
-        later.format("%Y-%m-%d").to_string(),
-    );
+    let award = later + chrono::Duration::days(20);
+    let (cd, sd) = (soon, later);
     let created = c
         .post(
             "/procurements/new",
@@ -167,13 +162,11 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
                 ("light_touch", "yes"),
                 ("procedure", "open"),
                 ("lots", ""),
-                ("clarification_date", &cd),
-                ("clarification_time", "17:00"),
-                ("submission_date", &sd),
-                ("submission_time", "12:00"),
-                ("planned_award_date", &award),
                 ("standstill_working_days", "8"),
-            ],
+            ]
+            .into_iter()
+            .chain(borrowed(&timetable_fields(cd, "17:00", sd, "12:00", award)))
+            .collect::<Vec<_>>(),
             true,
         )
         .await;
@@ -282,44 +275,69 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         .await;
     assert!(location(&r).ends_with("done=published"));
     // The deadline moves later with a reason; earlier is refused on the page.
-    let later_still = (later + chrono::Duration::days(2))
-        .format("%Y-%m-%d")
-        .to_string();
+    let later_still = later + chrono::Duration::days(2);
     let timetable = format!("/procurements/{id}/timetable");
+    let sooner = timetable_fields(cd, "17:00", cd, "18:00", award);
     let refused = c
         .post(
             &timetable,
-            &[
-                ("clarification_date", &cd),
-                ("clarification_time", "17:00"),
-                ("submission_date", &cd),
-                ("submission_time", "18:00"),
-                ("planned_award_date", &award),
-                ("reason", "Sooner"),
-            ],
+            &[("reason", "Sooner")]
+                .into_iter()
+                .chain(borrowed(&sooner))
+                .collect::<Vec<_>>(),
             true,
         )
         .await;
     assert_eq!(refused.status, 409);
     assert!(refused.text().contains("can only move later"));
+    // A date missing its month is refused on that box, with what was typed kept, and
+    // the title says there is an error; a time typed as "5pm" is read as 17:00.
+    let mut no_month = timetable_fields(cd, "5pm", later_still, "12:00", award);
+    no_month.retain(|(k, _)| k != "submission_month");
+    let refused = c
+        .post(
+            &timetable,
+            &[("reason", "Kept when refused")]
+                .into_iter()
+                .chain(borrowed(&no_month))
+                .collect::<Vec<_>>(),
+            true,
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    let html = refused.text();
+    assert!(html.contains("<title>Error: "), "{html}");
+    assert!(html.contains(
+        r##"<a href="#submission_month">The submission deadline must include a month</a>"##
+    ));
+    assert!(html.contains(r#"id="submission_month" name="submission_month" type="text" value="""#));
+    assert!(html.contains(r#"id="clarification_time" name="clarification_time" type="text" autocomplete="off" spellcheck="false" value="5pm""#));
+    assert!(html.contains(">Kept when refused</textarea>"));
     let r = c
         .post(
             &timetable,
-            &[
-                ("clarification_date", &cd),
-                ("clarification_time", "17:00"),
-                ("submission_date", &later_still),
-                ("submission_time", "12:00"),
-                ("planned_award_date", &award),
-                (
-                    "reason",
-                    "Two more days after the clarification about transport.",
-                ),
-            ],
+            &[(
+                "reason",
+                "Two more days after the clarification about transport.",
+            )]
+            .into_iter()
+            .chain(borrowed(&timetable_fields(
+                cd,
+                "5pm",
+                later_still,
+                "12:00",
+                award,
+            )))
+            .collect::<Vec<_>>(),
             true,
         )
         .await;
     assert!(location(&r).ends_with("done=timetable"));
+    let moved = c.get(&format!("/procurements/{id}")).await.text();
+    assert!(
+        moved.contains(r#"id="clarification_time" name="clarification_time" type="text" autocomplete="off" spellcheck="false" value="17:00""#),
+        "the time shows on the 24-hour clock"
+    );
 
     // Providers find it, ask a question and bid.
     let listing = page(
@@ -730,4 +748,34 @@ async fn the_demo_tenders_render_for_every_role() {
         seen_summary,
         "Meadow can read why it lost the reablement tender"
     );
+}
+
+/// The timetable's date inputs (UK time) as a browser posts them: each date in three
+/// boxes, each time as typed.
+fn timetable_fields<Tz: chrono::TimeZone>(
+    clarification: chrono::DateTime<Tz>,
+    clarification_time: &str,
+    submission: chrono::DateTime<Tz>,
+    submission_time: &str,
+    award: chrono::DateTime<Tz>,
+) -> Vec<(String, String)> {
+    use chrono::Datelike;
+    let mut fields = Vec::new();
+    for (name, date, time) in [
+        ("clarification", clarification, Some(clarification_time)),
+        ("submission", submission, Some(submission_time)),
+        ("planned_award", award, None),
+    ] {
+        fields.push((format!("{name}_day"), date.day().to_string()));
+        fields.push((format!("{name}_month"), date.month().to_string()));
+        fields.push((format!("{name}_year"), date.year().to_string()));
+        if let Some(time) = time {
+            fields.push((format!("{name}_time"), time.to_string()));
+        }
+    }
+    fields
+}
+
+fn borrowed(fields: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }

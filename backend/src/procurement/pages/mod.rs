@@ -380,14 +380,3 @@ fn choices<T: Copy>(
         })
         .collect()
 }
-
-/// A London wall-clock date and time typed into a form, as an instant.
-fn london_instant(date: &str, time: &str) -> Option<DateTime<Utc>> {
-    use chrono::TimeZone;
-    let d = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
-    let t = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
-    chrono_tz::Europe::London
-        .from_local_datetime(&d.and_time(t))
-        .single()
-        .map(|x| x.with_timezone(&Utc))
-}

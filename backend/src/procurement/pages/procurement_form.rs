@@ -1,7 +1,7 @@
 //! The form that creates a procurement or changes its draft: the fields as posted (London
 //! wall-clock times), their checks, and the page with its errors.
 
-use super::{Choice, choices, london_instant};
+use super::{Choice, choices};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
 use crate::evaluation::{LotInput, competitions};
@@ -11,10 +11,12 @@ use crate::organisations::model::ServiceType;
 use crate::procurement::model::{Procedure, ProcurementInput, ProcurementView, Regime};
 use crate::procurement::procurements;
 use crate::state::AppState;
+use crate::web::date_input::{DateInput, DateParts};
 use crate::web::forms::CsrfForm;
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -26,23 +28,54 @@ pub struct ProcurementForm {
     reference: String,
     description: String,
     service_type: String,
+    #[serde(deserialize_with = "crate::web::forms::one_or_many")]
     district_ids: Vec<String>,
     estimated_value: String,
     regime: String,
     light_touch: String,
     procedure: String,
     lots: String,
-    clarification_date: String,
-    clarification_time: String,
-    submission_date: String,
-    submission_time: String,
-    planned_award_date: String,
+    #[serde(flatten)]
+    pub(super) timetable: TimetableFields,
     standstill_working_days: String,
+}
+
+/// The timetable's date inputs as posted: UK wall-clock times, each date in three boxes
+/// (`web::date_input`). The procurement form and the timetable change form share them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TimetableFields {
+    clarification_day: String,
+    clarification_month: String,
+    clarification_year: String,
+    clarification_time: String,
+    submission_day: String,
+    submission_month: String,
+    submission_year: String,
+    submission_time: String,
+    planned_award_day: String,
+    planned_award_month: String,
+    planned_award_year: String,
+}
+
+/// The clarification and submission deadlines and the planned award date, each read on
+/// its own (every problem is shown at once).
+pub(super) type TimetableRead = (
+    Result<DateTime<Utc>, FieldError>,
+    Result<DateTime<Utc>, FieldError>,
+    Result<NaiveDate, FieldError>,
+);
+
+/// The timetable's date inputs as their boxes show them.
+#[derive(Debug, Serialize)]
+pub(super) struct TimetableBoxes {
+    clarification: DateParts,
+    submission: DateParts,
+    planned_award: DateParts,
 }
 
 impl ProcurementForm {
     pub(super) fn from_view(v: &ProcurementView) -> Self {
-        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Europe::London);
         Self {
             title: v.title.clone(),
             reference: v.reference.clone(),
@@ -59,13 +92,7 @@ impl ProcurementForm {
                 .map(|l| l.title.clone())
                 .collect::<Vec<_>>()
                 .join("\n"),
-            clarification_date: local(v.clarification_deadline)
-                .format("%Y-%m-%d")
-                .to_string(),
-            clarification_time: local(v.clarification_deadline).format("%H:%M").to_string(),
-            submission_date: local(v.submission_deadline).format("%Y-%m-%d").to_string(),
-            submission_time: local(v.submission_deadline).format("%H:%M").to_string(),
-            planned_award_date: v.planned_award_date.to_string(),
+            timetable: TimetableFields::from_view(v),
             standstill_working_days: v.standstill_working_days.to_string(),
         }
     }
@@ -73,61 +100,55 @@ impl ProcurementForm {
     /// The input it describes, or what cannot be read, every problem at once.
     pub(super) fn to_input(&self) -> Result<ProcurementInput, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut need = |ok: bool, field: &str, message: &str| {
+        let need = |errors: &mut Vec<FieldError>, ok: bool, field: &str, message: &str| {
             if !ok {
                 errors.push(FieldError::new(field, message));
             }
         };
         let service_type = self.service_type.parse::<ServiceType>().ok();
         need(
+            &mut errors,
             service_type.is_some(),
             "service_type",
             "Choose the type of service",
         );
         let regime = self.regime.parse::<Regime>().ok();
-        need(regime.is_some(), "regime", "Choose the regime");
+        need(&mut errors, regime.is_some(), "regime", "Choose the regime");
         let procedure = self.procedure.parse::<Procedure>().ok();
-        need(procedure.is_some(), "procedure", "Choose the procedure");
+        need(
+            &mut errors,
+            procedure.is_some(),
+            "procedure",
+            "Choose the procedure",
+        );
         let light_touch = match self.light_touch.as_str() {
             "yes" => Some(true),
             "no" => Some(false),
             _ => None,
         };
         need(
+            &mut errors,
             light_touch.is_some(),
             "light_touch",
             "Say whether the contract is light-touch",
         );
         let value = Pence::parse_pounds(&self.estimated_value).ok().flatten();
         need(
+            &mut errors,
             value.is_some(),
             "estimated_value",
             "Enter the estimated value in pounds, like 2400000",
         );
-        let clarification = london_instant(&self.clarification_date, &self.clarification_time);
-        need(
-            clarification.is_some(),
-            "clarification_date",
-            "Enter the clarification deadline as a date and a 24-hour time, like 17:00",
-        );
-        let submission = london_instant(&self.submission_date, &self.submission_time);
-        need(
-            submission.is_some(),
-            "submission_date",
-            "Enter the submission deadline as a date and a 24-hour time, like 12:00",
-        );
-        let award =
-            chrono::NaiveDate::parse_from_str(self.planned_award_date.trim(), "%Y-%m-%d").ok();
-        need(
-            award.is_some(),
-            "planned_award_date",
-            "Enter the planned award date",
-        );
+        let (clarification, submission, award) = self.timetable.read();
+        let clarification = or_report(clarification, &mut errors);
+        let submission = or_report(submission, &mut errors);
+        let award = or_report(award, &mut errors);
         let standstill = match self.standstill_working_days.trim() {
             "" => Some(8),
             days => days.parse::<i32>().ok(),
         };
         need(
+            &mut errors,
             standstill.is_some(),
             "standstill_working_days",
             "Enter the standstill period as a whole number of working days",
@@ -204,11 +225,100 @@ impl ProcurementForm {
     }
 }
 
+/// The value, or `None` with its error reported.
+pub(super) fn or_report<T>(
+    result: Result<T, FieldError>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+impl TimetableFields {
+    pub(super) fn from_view(v: &ProcurementView) -> Self {
+        let clarification = DateParts::of_instant(v.clarification_deadline);
+        let submission = DateParts::of_instant(v.submission_deadline);
+        let award = DateParts::of_date(v.planned_award_date);
+        Self {
+            clarification_day: clarification.day,
+            clarification_month: clarification.month,
+            clarification_year: clarification.year,
+            clarification_time: clarification.time,
+            submission_day: submission.day,
+            submission_month: submission.month,
+            submission_year: submission.year,
+            submission_time: submission.time,
+            planned_award_day: award.day,
+            planned_award_month: award.month,
+            planned_award_year: award.year,
+        }
+    }
+
+    /// The deadlines and the planned award date as typed, each read on its own.
+    pub(super) fn read(&self) -> TimetableRead {
+        let clarification = DateInput {
+            name: "clarification",
+            label: "The clarification deadline",
+            day: &self.clarification_day,
+            month: &self.clarification_month,
+            year: &self.clarification_year,
+        }
+        .at(&self.clarification_time);
+        let submission = DateInput {
+            name: "submission",
+            label: "The submission deadline",
+            day: &self.submission_day,
+            month: &self.submission_month,
+            year: &self.submission_year,
+        }
+        .at(&self.submission_time);
+        let award = DateInput {
+            name: "planned_award",
+            label: "The planned award date",
+            day: &self.planned_award_day,
+            month: &self.planned_award_month,
+            year: &self.planned_award_year,
+        }
+        .date();
+        (clarification, submission, award)
+    }
+
+    /// The date inputs' boxes as typed.
+    pub(super) fn boxes(&self) -> TimetableBoxes {
+        let parts = |day: &str, month: &str, year: &str, time: &str| DateParts {
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
+            time: time.into(),
+        };
+        TimetableBoxes {
+            clarification: parts(
+                &self.clarification_day,
+                &self.clarification_month,
+                &self.clarification_year,
+                &self.clarification_time,
+            ),
+            submission: parts(
+                &self.submission_day,
+                &self.submission_month,
+                &self.submission_year,
+                &self.submission_time,
+            ),
+            planned_award: parts(
+                &self.planned_award_day,
+                &self.planned_award_month,
+                &self.planned_award_year,
+                "",
+            ),
+        }
+    }
+}
+
 /// API field names → the form's input ids.
 pub(super) fn form_field(f: &str) -> String {
     match f {
         "clarification_deadline" => "clarification_date".into(),
         "submission_deadline" => "submission_date".into(),
+        "planned_award_date" => "planned_award_date".into(),
         "estimated_value_pence" => "estimated_value".into(),
         f if f.starts_with("lots") => "lots".into(),
         f => f.into(),
@@ -233,6 +343,7 @@ pub(super) struct FormView {
     light_touch_yes: bool,
     light_touch_no: bool,
     form: ProcurementForm,
+    dates: TimetableBoxes,
 }
 
 /// The create/change form, for the procurement `id` (or a new one).
@@ -280,6 +391,7 @@ pub(super) async fn show_form(
             .collect(),
         light_touch_yes: form.light_touch == "yes",
         light_touch_no: form.light_touch == "no",
+        dates: form.timetable.boxes(),
         form,
     };
     let title = if id.is_some() {
@@ -310,8 +422,11 @@ pub async fn new_page(
         regime: "pa2023".into(),
         procedure: "open".into(),
         standstill_working_days: "8".into(),
-        clarification_time: "17:00".into(),
-        submission_time: "12:00".into(),
+        timetable: TimetableFields {
+            clarification_time: "17:00".into(),
+            submission_time: "12:00".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     show_form(&state, &user.0, &csrf, None, form, Feedback::default()).await

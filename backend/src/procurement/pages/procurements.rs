@@ -2,8 +2,8 @@
 //! (conflicts assessment, timetable, documents, publish, open, cancel, contract entered).
 //! The form to create or change a draft is `procurement_form.rs`.
 
-use super::procurement_form::ProcurementForm;
-use super::{DoneQuery, ProcurementFacts, london_instant};
+use super::procurement_form::{TimetableBoxes, TimetableFields, or_report};
+use super::{DoneQuery, ProcurementFacts};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
 use crate::calendar::london_time;
@@ -108,7 +108,8 @@ struct ProcurementPage {
     panel: Vec<PanelLine>,
     clarification_count: usize,
     unanswered: usize,
-    timetable: ProcurementForm,
+    timetable: TimetableBoxes,
+    timetable_reason: String,
     award_notice: Option<String>,
 }
 
@@ -119,6 +120,18 @@ pub(super) async fn show(
     csrf: &CsrfToken,
     id: Uuid,
     feedback: Feedback,
+) -> Result<HttpResponse, PageError> {
+    show_with(state, user, csrf, id, feedback, None).await
+}
+
+/// [`show`], with the timetable change form as it was posted.
+async fn show_with(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    feedback: Feedback,
+    posted: Option<&TimetableForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
     let (row, access) = procurements::load(&mut conn, Some(user), id).await?;
@@ -178,7 +191,11 @@ pub(super) async fn show(
             .collect(),
         clarification_count: clarifications.len(),
         unanswered: clarifications.iter().filter(|c| c.answer.is_none()).count(),
-        timetable: ProcurementForm::from_view(&view),
+        // A refused change shows what was typed, not the timetable as it stands.
+        timetable: posted
+            .map(|p| p.dates.boxes())
+            .unwrap_or_else(|| TimetableFields::from_view(&view).boxes()),
+        timetable_reason: posted.map(|p| p.reason.clone()).unwrap_or_default(),
         award_notice: row
             .procedure
             .award_notice
@@ -236,15 +253,11 @@ pub async fn record_conflicts_assessment(
 }
 
 /// The new timetable, as typed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-#[derive(Default)]
 pub struct TimetableForm {
-    clarification_date: String,
-    clarification_time: String,
-    submission_date: String,
-    submission_time: String,
-    planned_award_date: String,
+    #[serde(flatten)]
+    dates: TimetableFields,
     reason: String,
 }
 
@@ -256,32 +269,26 @@ pub async fn change_timetable(
     form: CsrfForm<TimetableForm>,
 ) -> Result<HttpResponse, PageError> {
     let f = &form.data;
-    let clarification = london_instant(&f.clarification_date, &f.clarification_time);
-    let submission = london_instant(&f.submission_date, &f.submission_time);
-    let award = chrono::NaiveDate::parse_from_str(f.planned_award_date.trim(), "%Y-%m-%d").ok();
+    let shown_again = async |errors| {
+        show_with(
+            &state,
+            &user.0,
+            &form.csrf,
+            *id,
+            Feedback::errors(errors),
+            Some(f),
+        )
+        .await
+    };
+    let mut errors = Vec::new();
+    let (clarification, submission, award) = f.dates.read();
+    let clarification = or_report(clarification, &mut errors);
+    let submission = or_report(submission, &mut errors);
+    let award = or_report(award, &mut errors);
     let (Some(clarification_deadline), Some(submission_deadline), Some(planned_award_date)) =
         (clarification, submission, award)
     else {
-        let mut errors = Vec::new();
-        if clarification.is_none() {
-            errors.push(FieldError::new(
-                "new_clarification_date",
-                "Enter the clarification deadline as a date and a 24-hour time",
-            ));
-        }
-        if submission.is_none() {
-            errors.push(FieldError::new(
-                "new_submission_date",
-                "Enter the submission deadline as a date and a 24-hour time",
-            ));
-        }
-        if award.is_none() {
-            errors.push(FieldError::new(
-                "new_planned_award_date",
-                "Enter the planned award date",
-            ));
-        }
-        return show(&state, &user.0, &form.csrf, *id, Feedback::errors(errors)).await;
+        return shown_again(errors).await;
     };
     let input = TimetableInput {
         clarification_deadline,
@@ -295,11 +302,8 @@ pub async fn change_timetable(
     after_post(
         result,
         |_| format!("/procurements/{id}?done=timetable"),
-        |f| match f {
-            "reason" | "main-content" => f.into(),
-            other => format!("new_{}", other.replace("_deadline", "_date")),
-        },
-        async |errors| show(&state, &user.0, &form.csrf, *id, Feedback::errors(errors)).await,
+        |f| f.replace("_deadline", "_date"),
+        shown_again,
     )
     .await
 }
