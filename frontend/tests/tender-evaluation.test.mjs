@@ -104,6 +104,9 @@ test('the commissioner moderates and awards', async () => {
   await page.getByRole('link', { name: 'See the results' }).click();
   await checkA11y(page, 'results');
   await page.getByRole('button', { name: 'Award' }).click();
+  await page.getByRole('heading', { name: /^Award / }).waitFor();
+  await checkA11y(page, 'confirm the award');
+  await page.getByRole('button', { name: 'Yes, award' }).click();
   await page.getByText('Awarded. Every bidder has been emailed').waitFor();
   await page.getByText('Standstill ends').waitFor();
   await checkA11y(page, 'awarded, in standstill');

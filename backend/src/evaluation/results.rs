@@ -41,8 +41,12 @@ pub struct BidResult {
     pub price_check: Option<String>,
     /// After the decision: successful or unsuccessful.
     pub outcome: Option<SubmissionOutcome>,
-    /// The ranking by the scores (compliant bids only).
+    /// The ranking by the scores (compliant, moderated bids only).
     pub rank: Option<u32>,
+    /// Whether every scored question has an agreed mark (a bid that failed a pass or fail
+    /// question needs none). Until then the bid has no total, no exclusion for its scores
+    /// and no rank: its marks are not known yet.
+    pub moderated: bool,
     /// After the decision: the place among the lot's successful bids, in the order the
     /// commissioner chose them.
     pub award_rank: Option<u32>,
@@ -270,6 +274,7 @@ pub(super) async fn compute(
             let (answers, moderated) = (&s.answers, &s.moderated);
             let failed = q.questions().any(|x| !rules::passes(x, answers.get(&x.id)));
             let mut marks = Vec::new();
+            let mut marked = true;
             let mut shown = Vec::new();
             for question in q.questions().filter(|x| x.kind.is_marked()) {
                 match moderated.get(&question.id) {
@@ -295,7 +300,10 @@ pub(super) async fn compute(
                     }
                     // A bid already excluded at pass/fail needs no marks.
                     None if failed => {}
-                    None => complete = false,
+                    None => {
+                        complete = false;
+                        marked = false;
+                    }
                 }
             }
             let price = if priced {
@@ -320,6 +328,7 @@ pub(super) async fn compute(
                 name,
                 if priced { price } else { None },
                 shown,
+                marked,
             ));
         }
         let evaluations = scoring::evaluate(&input, quality_weight, price_weight)
@@ -328,8 +337,16 @@ pub(super) async fn compute(
             .into_iter()
             .zip(meta)
             .map(
-                |(e, (submission_id, organisation_id, organisation_name, price_pence, marks))| {
+                |(
+                    e,
+                    (submission_id, organisation_id, organisation_name, price_pence, marks, marked),
+                )| {
+                    // Unagreed marks count as none in the arithmetic: a total, an
+                    // exclusion for low scores or a rank from them would say what is
+                    // not yet known.
+                    let known = marked || e.excluded == Some(scoring::Exclusion::PassFail);
                     BidResult {
+                        moderated: marked,
                         submission_id,
                         organisation_id,
                         organisation_name,
@@ -341,8 +358,8 @@ pub(super) async fn compute(
                         } else {
                             None
                         },
-                        total: e.total.map(|t| t.to_2dp()),
-                        excluded: e.excluded.map(|x| match x {
+                        total: e.total.filter(|_| known).map(|t| t.to_2dp()),
+                        excluded: e.excluded.filter(|_| known).map(|x| match x {
                             scoring::Exclusion::PassFail => {
                                 "Failed a pass or fail question".to_string()
                             }
@@ -356,7 +373,7 @@ pub(super) async fn compute(
                         abnormally_low: e.abnormally_low && priced,
                         price_check: None,
                         outcome: None,
-                        rank: e.rank,
+                        rank: e.rank.filter(|_| known),
                         award_rank: None,
                         working: e
                             .working

@@ -2,6 +2,7 @@
 //! `frontend/templates`), the shared layout, navigation per role, HTML error pages and the
 //! static assets (GOV.UK Frontend styles built into `frontend/static`).
 
+pub mod confirm;
 pub mod date_input;
 pub mod extract;
 pub mod forms;

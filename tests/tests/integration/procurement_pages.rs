@@ -380,6 +380,24 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     let mut meadow = app.browser();
     meadow.sign_in(MEADOW).await;
     let meadow_sid = bid(&mut meadow, &id, "We follow the council's policy.", "990").await;
+    // Withdrawing asks first and changes nothing until confirmed; nobody may be asked
+    // about another organisation's bid.
+    let withdraw = format!("/bids/{meadow_sid}/withdraw");
+    let asked = meadow.post(&withdraw, &[], true).await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked
+            .text()
+            .contains("Are you sure you want to withdraw your bid for")
+    );
+    assert!(asked.text().contains(r#"name="confirmed" value="yes""#));
+    assert_eq!(bright.post(&withdraw, &[], true).await.status, 404);
+    page(
+        &mut meadow,
+        &format!("/bids/{meadow_sid}"),
+        "Withdraw your bid",
+    )
+    .await;
     // One provider cannot open another's bid.
     assert_eq!(meadow.get(&format!("/bids/{bright_sid}")).await.status, 404);
     page(&mut bright, "/bids", "Submitted").await;
@@ -545,6 +563,27 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         assert!(location(&r).ends_with("done=scores-submitted"));
     }
 
+    // Before moderation no bid has a total, an exclusion or a rank: none is known yet.
+    let early = page(
+        &mut c,
+        &format!("/procurements/{id}/results"),
+        "Not moderated yet",
+    )
+    .await;
+    assert!(!early.contains("Quality total below 50%"), "{early}");
+    let commissioner = app.token(COMMISSIONER).await;
+    let api = app
+        .get(
+            &format!("/api/v1/procurements/{id}/results"),
+            Some(&commissioner),
+        )
+        .await
+        .json();
+    for bid in api[0]["bids"].as_array().unwrap() {
+        assert_eq!(bid["moderated"], false);
+        assert!(bid["total"].is_null() && bid["rank"].is_null() && bid["excluded"].is_null());
+    }
+
     // Moderation, results and award.
     page(
         &mut c,
@@ -590,10 +629,24 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     // Meadow's agreed 2 of 5 on a 70% question is under half the quality weight.
     assert!(results.contains("Quality total below 50% of the quality weight"));
     assert!(results.contains("1. Bright Care Services Ltd"));
-    let r = c
+    // Awarding asks first, names the chosen bidder, and changes nothing until confirmed.
+    let asked = c
         .post(
             &format!("/procurements/{id}/results"),
             &[("successful", &bright_sid)],
+            true,
+        )
+        .await;
+    assert_eq!(asked.status, 200);
+    let asked = asked.text();
+    assert!(asked.contains("Awarding cannot be undone."), "{asked}");
+    assert!(asked.contains("Bright Care Services Ltd, ranked 1"));
+    assert!(asked.contains(&format!(r#"name="successful" value="{bright_sid}""#)));
+    page(&mut c, &format!("/procurements/{id}/results"), "Award").await;
+    let r = c
+        .post(
+            &format!("/procurements/{id}/results"),
+            &[("successful", &bright_sid), ("confirmed", "yes")],
             true,
         )
         .await;
@@ -778,4 +831,52 @@ fn timetable_fields<Tz: chrono::TimeZone>(
 
 fn borrowed(fields: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
     fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+#[actix_web::test]
+async fn cancelling_asks_first_and_changes_nothing_until_confirmed() {
+    let app = spawn_app().await;
+    let mut db = app.db().await;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let open = diesel::sql_query(
+        "SELECT id::text AS id FROM competitions WHERE reference = 'WCC-2026-031'",
+    )
+    .get_result::<Row>(&mut db)
+    .await
+    .unwrap()
+    .id;
+    let cancel = format!("/procurements/{open}/cancel");
+    // A provider is not asked: it cannot cancel the council's tender.
+    let mut provider = app.browser();
+    provider.sign_in(BRIGHT).await;
+    assert_ne!(provider.post(&cancel, &[], true).await.status, 200);
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    let asked = c.post(&cancel, &[], true).await;
+    assert_eq!(asked.status, 200);
+    let asked = asked.text();
+    assert!(asked.contains("Are you sure you want to cancel Home care in Wyre Forest?"));
+    assert!(asked.contains("Cancelling cannot be undone."));
+    assert!(asked.contains(&format!(
+        r#"href="/procurements/{open}">No, go back to the procurement</a>"#
+    )));
+    page(
+        &mut c,
+        &format!("/procurements/{open}"),
+        "Cancel this procurement",
+    )
+    .await;
+    let done = c.post(&cancel, &[("confirmed", "yes")], true).await;
+    assert!(location(&done).ends_with("done=cancelled"));
+    let after = page(
+        &mut c,
+        &format!("/procurements/{open}"),
+        "Home care in Wyre Forest",
+    )
+    .await;
+    assert!(!after.contains("Cancel this procurement"));
 }

@@ -14,7 +14,8 @@ use crate::money::Pence;
 use crate::procurement::emails::AssessmentSummaryEmail;
 use crate::procurement::{bids, procurements};
 use crate::state::AppState;
-use crate::web::forms::{CsrfForm, EmptyForm};
+use crate::web::confirm::{ConfirmForm, Confirmation, render_confirmation};
+use crate::web::forms::CsrfForm;
 use crate::web::multipart::PageForm;
 use crate::web::page::{page_errors, shown_on_page};
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page, see_other};
@@ -464,9 +465,45 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     user: PageUser,
     id: web::Path<Uuid>,
-    form: CsrfForm<EmptyForm>,
+    form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
+    // `own` refuses a bid that is not this organisation's, before anything is shown. A bid
+    // that cannot be withdrawn (not submitted, or past its deadline) is not asked about:
+    // withdrawing it is refused below with the reason.
+    let (row, competition) = own(&mut conn, &user.0, *id).await?;
+    let withdrawable = row.submitted_at.is_some()
+        && row.withdrawn_at.is_none()
+        && competition.submission_deadline > chrono::Utc::now();
+    if withdrawable && !form.data.confirmed() {
+        let deadline = london_time(competition.submission_deadline);
+        let confirmation = Confirmation {
+            caption: competition.reference.clone(),
+            heading: format!(
+                "Are you sure you want to withdraw your bid for {}?",
+                competition.title
+            ),
+            items: Vec::new(),
+            paragraphs: vec![
+                "Your bid will be taken out of the competition: the council will not evaluate it."
+                    .into(),
+                format!(
+                    "Your answers and files are kept. You can submit again before the deadline, {deadline}."
+                ),
+            ],
+            warnings: vec![format!(
+                "If you do not submit again before {deadline}, you will not be considered for this contract."
+            )],
+            action: format!("/bids/{id}/withdraw"),
+            carry: Vec::new(),
+            button: "Yes, withdraw my bid".into(),
+            warning_button: true,
+            back: format!("/bids/{id}"),
+            back_text: "No, go back to my bid".into(),
+        };
+        let layout = Layout::new("Withdraw your bid", "/bids", Some(&user.0), &form.csrf);
+        return Ok(render_confirmation(layout, &confirmation, &form.csrf));
+    }
     let result = bids::withdraw(&mut conn, &user.0, *id).await;
     drop(conn);
     after_post(

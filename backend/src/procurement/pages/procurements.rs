@@ -13,7 +13,8 @@ use crate::http::problem::{FieldError, Problem};
 use crate::procurement::model::{ProcurementFilter, ProcurementStatus, TimetableInput};
 use crate::procurement::{award, clarifications, documents, procurements};
 use crate::state::AppState;
-use crate::web::forms::{CsrfForm, EmptyForm};
+use crate::web::confirm::{ConfirmForm, Confirmation, render_confirmation};
+use crate::web::forms::CsrfForm;
 use crate::web::multipart::{PageForm, Upload};
 use crate::web::{
     Feedback, Layout, PageError, PageUser, Pagination, after_post, render_page, see_other,
@@ -308,16 +309,51 @@ pub async fn change_timetable(
     .await
 }
 
-/// POST /procurements/{id}/{publish|open|cancel|contract-entered}
+/// POST /procurements/{id}/{publish|open|cancel|contract-entered}. Cancelling, which
+/// cannot be undone, asks for confirmation first.
 pub async fn action(
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<(Uuid, String)>,
-    form: CsrfForm<EmptyForm>,
+    form: CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();
     let actor = &user.0;
     let mut conn = state.db().await?;
+    if action == "cancel" && !form.data.confirmed() {
+        let row = procurements::load_managed(&mut conn, actor, id).await?;
+        let competition = &row.competition;
+        let mut paragraphs = vec![
+            "Providers can no longer bid, and the procurement cannot be reopened: to buy the service you would start a new one.".to_string(),
+            "Every provider that registered interest or started a bid is emailed that it is cancelled.".to_string(),
+        ];
+        if competition.opened_at.is_some() {
+            paragraphs.push(
+                "The bids have been opened: they stay on record, but are not evaluated further."
+                    .into(),
+            );
+        }
+        let confirmation = Confirmation {
+            caption: competition.reference.clone(),
+            heading: format!("Are you sure you want to cancel {}?", competition.title),
+            items: Vec::new(),
+            paragraphs,
+            warnings: vec!["Cancelling cannot be undone.".into()],
+            action: format!("/procurements/{id}/cancel"),
+            carry: Vec::new(),
+            button: "Yes, cancel this procurement".into(),
+            warning_button: true,
+            back: format!("/procurements/{id}"),
+            back_text: "No, go back to the procurement".into(),
+        };
+        let layout = Layout::new(
+            format!("Cancel {}", competition.title),
+            "/procurements",
+            Some(actor),
+            &form.csrf,
+        );
+        return Ok(render_confirmation(layout, &confirmation, &form.csrf));
+    }
     let result: Result<&str, Problem> = match action.as_str() {
         "publish" => procurements::publish(&mut conn, &state.mail, actor, id)
             .await

@@ -10,8 +10,9 @@ use crate::evaluation::results;
 use crate::http::problem::FieldError;
 use crate::money::Pence;
 use crate::procurement::award::{self, AwardInput};
-use crate::procurement::procurements;
+use crate::procurement::{clarifications, procurements};
 use crate::state::AppState;
+use crate::web::confirm::{Carried, Confirmation, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
@@ -199,6 +200,7 @@ struct ResultLine {
     excluded: Option<String>,
     abnormally_low: bool,
     rank: Option<u32>,
+    moderated: bool,
     working: Vec<String>,
     price_check: Option<String>,
     successful: bool,
@@ -264,6 +266,7 @@ async fn show_results(
                             excluded: b.excluded,
                             abnormally_low: b.abnormally_low,
                             rank: b.rank,
+                            moderated: b.moderated,
                             working: b.working,
                             price_check: b.price_check,
                         })
@@ -333,6 +336,8 @@ pub async fn record_price_check(
 pub struct AwardForm {
     #[serde(default)]
     successful: Vec<String>,
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// POST /procurements/{id}/results: the award, successful bids in rank order.
@@ -358,6 +363,68 @@ pub async fn award(
         .map(|b| (b.rank.unwrap_or(u32::MAX), b.submission_id))
         .collect();
     ranked.sort();
+    // Awarding cannot be undone: say what will happen, and what is still open, first.
+    if form.data.confirmed != "yes" && !ranked.is_empty() {
+        let (procurement, _) = procurements::load(&mut conn, Some(&user.0), *id).await?;
+        let unanswered = clarifications::list_clarifications(&mut conn, Some(&user.0), *id)
+            .await?
+            .iter()
+            .filter(|c| c.answer.is_none())
+            .count();
+        drop(conn);
+        let items = lots
+            .iter()
+            .flat_map(|l| l.bids.iter().map(move |b| (l, b)))
+            .filter(|(_, b)| ranked.iter().any(|(_, s)| *s == b.submission_id))
+            .map(|(l, b)| {
+                let lot = l.lot.map(|n| format!("Lot {n}: ")).unwrap_or_default();
+                let total = b
+                    .total
+                    .as_deref()
+                    .map(|t| format!(", {t} out of 100"))
+                    .unwrap_or_default();
+                format!(
+                    "{lot}{}, ranked {}{total}",
+                    b.organisation_name,
+                    b.rank.unwrap_or_default()
+                )
+            })
+            .collect();
+        let mut warnings = vec!["Awarding cannot be undone.".to_string()];
+        if unanswered > 0 {
+            warnings.push(format!(
+                "{unanswered} clarification question{} not answered yet. Bidders may have relied on an answer: consider answering before you award.",
+                if unanswered == 1 { " is" } else { "s are" }
+            ));
+        }
+        let competition = &procurement.competition;
+        let confirmation = Confirmation {
+            caption: competition.reference.clone(),
+            heading: format!("Award {}?", competition.title),
+            items,
+            paragraphs: vec![
+                "Every bidder is emailed its assessment summary: its scores and the reasons for them, and whether it was successful.".into(),
+                "Standstill starts: you cannot enter into the contract until it ends.".into(),
+            ],
+            warnings,
+            action: format!("/procurements/{id}/results"),
+            carry: ranked
+                .iter()
+                .map(|(_, s)| Carried { name: "successful".into(), value: s.to_string() })
+                .collect(),
+            button: "Yes, award".into(),
+            warning_button: false,
+            back: format!("/procurements/{id}/results"),
+            back_text: "No, go back to the results".into(),
+        };
+        let layout = Layout::new(
+            format!("Award {}", competition.title),
+            "/procurements",
+            Some(&user.0),
+            &form.csrf,
+        );
+        return Ok(render_confirmation(layout, &confirmation, &form.csrf));
+    }
     let input = AwardInput {
         successful: ranked.into_iter().map(|(_, s)| s).collect(),
     };
