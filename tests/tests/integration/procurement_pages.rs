@@ -232,10 +232,19 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     }
     let html = page(&mut c, &builder, "Weights total <strong>100%</strong>").await;
     assert!(html.contains("Q5"));
+    // Removing asks first; confirmed, the question goes.
+    let asked = c
+        .post(&format!("{builder}/remove"), &[("question_id", "Q5")], true)
+        .await;
+    assert!(asked.text().contains("Yes, remove the question"));
     assert!(
         location(
-            &c.post(&format!("{builder}/remove"), &[("question_id", "Q5")], true)
-                .await
+            &c.post(
+                &format!("{builder}/remove"),
+                &[("question_id", "Q5"), ("confirmed", "yes")],
+                true
+            )
+            .await
         )
         .ends_with("done=saved")
     );
@@ -856,6 +865,28 @@ async fn cancelling_asks_first_and_changes_nothing_until_confirmed() {
     assert_ne!(provider.post(&cancel, &[], true).await.status, 200);
     let mut c = app.browser();
     c.sign_in(COMMISSIONER).await;
+    // Removing a question from the published questionnaire asks first, carrying the reason.
+    let remove = format!("/procurements/{open}/questionnaire/remove");
+    let fields = [
+        ("question_id", "Q8"),
+        ("change_note", "We will ask for a contact after the award."),
+    ];
+    let asked = c.post(&remove, &fields, true).await;
+    assert_eq!(asked.status, 200);
+    let asked = asked.text();
+    assert!(asked.contains("Remove question Q8?</h1>"), "{asked}");
+    assert!(asked.contains("<li>Who should we contact about this bid?</li>"));
+    assert!(
+        asked.contains(r#"name="change_note" value="We will ask for a contact after the award.""#)
+    );
+    let questions = format!("/procurements/{open}/questionnaire");
+    let before = page(&mut c, &questions, "Weights total").await;
+    let removed = c
+        .post(&remove, &[fields[0], fields[1], ("confirmed", "yes")], true)
+        .await;
+    assert!(location(&removed).ends_with("done=saved"));
+    let after = page(&mut c, &questions, "Weights total").await;
+    assert_ne!(before, after, "the question is gone once confirmed");
     let asked = c.post(&cancel, &[], true).await;
     assert_eq!(asked.status, 200);
     let asked = asked.text();

@@ -12,6 +12,7 @@ use crate::http::problem::FieldError;
 use crate::procurement::ProcurementStatus;
 use crate::procurement::procurements::{self, QuestionnaireInput};
 use crate::state::AppState;
+use crate::web::confirm::{Carried, Confirmation, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
@@ -323,9 +324,11 @@ pub struct RemoveForm {
     question_id: String,
     #[serde(default)]
     change_note: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
-/// POST /procurements/{id}/questionnaire/remove
+/// POST /procurements/{id}/questionnaire/remove: asks first, then removes the question.
 pub async fn remove_question(
     state: web::Data<AppState>,
     user: PageUser,
@@ -333,7 +336,63 @@ pub async fn remove_question(
     form: CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, PageError> {
     let (user, id) = (&user.0, *id);
-    let mut questionnaire = current(&state, user, id).await?;
+    let questionnaire = current(&state, user, id).await?;
+    let question = questionnaire
+        .questions()
+        .find(|q| q.id == form.data.question_id)
+        .map(|q| q.title.clone());
+    if let (Some(title), false) = (question, form.data.confirmed == "yes") {
+        let mut conn = state.db().await?;
+        let row = procurements::load_managed(&mut conn, user, id).await?;
+        drop(conn);
+        let competition = &row.competition;
+        let published = competition.published_at.is_some();
+        // Without the reason bidders must be sent, the builder says so first.
+        if published && form.data.change_note.trim().is_empty() {
+            return remove_confirmed(&state, user, id, &form, questionnaire).await;
+        }
+        let confirmation = Confirmation {
+            caption: competition.reference.clone(),
+            heading: format!("Remove question {}?", form.data.question_id),
+            items: vec![title],
+            paragraphs: if published {
+                vec![
+                    "The questionnaire gets a new version without this question, and everyone who registered interest or started a bid is emailed your reason.".into(),
+                    "Bids already submitted keep the version they answered; bidders may submit again.".into(),
+                ]
+            } else {
+                vec!["The question is taken out of the draft questionnaire. You can add it again before you publish.".into()]
+            },
+            warnings: Vec::new(),
+            action: format!("/procurements/{id}/questionnaire/remove"),
+            carry: [
+                ("question_id", form.data.question_id.clone()),
+                ("change_note", form.data.change_note.clone()),
+            ]
+            .into_iter()
+            .map(|(name, value)| Carried {
+                name: name.into(),
+                value,
+            })
+            .collect(),
+            button: "Yes, remove the question".into(),
+            warning_button: true,
+            back: format!("/procurements/{id}/questionnaire"),
+            back_text: "No, keep the question".into(),
+        };
+        let layout = Layout::new("Remove a question", "/procurements", Some(user), &form.csrf);
+        return Ok(render_confirmation(layout, &confirmation, &form.csrf));
+    }
+    remove_confirmed(&state, user, id, &form, questionnaire).await
+}
+
+async fn remove_confirmed(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    form: &CsrfForm<RemoveForm>,
+    mut questionnaire: Questionnaire,
+) -> Result<HttpResponse, PageError> {
     for s in &mut questionnaire.sections {
         s.questions.retain(|q| q.id != form.data.question_id);
     }
@@ -351,7 +410,7 @@ pub async fn remove_question(
         builder_field,
         async |errors| {
             show(
-                &state,
+                state,
                 user,
                 &form.csrf,
                 id,
