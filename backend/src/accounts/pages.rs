@@ -84,11 +84,7 @@ fn login_page_with(
     } else {
         Vec::new()
     };
-    let title = if errors.is_empty() {
-        "Sign in"
-    } else {
-        "Error: Sign in"
-    };
+    let title = "Sign in";
     render_status(
         status,
         "login",
@@ -279,12 +275,7 @@ pub async fn request_password_reset(
         return Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "forgot_password",
-            Layout::new(
-                "Error: Reset your password",
-                "/forgot-password",
-                None,
-                &csrf,
-            ),
+            Layout::new("Reset your password", "/forgot-password", None, &csrf),
             ForgotPage {
                 form: &form,
                 errors,
@@ -402,12 +393,7 @@ pub async fn reset_password(
         Err(crate::auth::account::AccountError::Invalid(errors)) => Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "reset_password",
-            Layout::new(
-                "Error: Choose a new password",
-                "/reset-password",
-                None,
-                &csrf,
-            ),
+            Layout::new("Choose a new password", "/reset-password", None, &csrf),
             ResetPage {
                 form: &form,
                 errors,

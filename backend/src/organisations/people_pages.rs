@@ -181,11 +181,6 @@ async fn render_people(
             "/organisation".into(),
         )
     };
-    let title = if errors.is_empty() {
-        title
-    } else {
-        format!("Error: {title}")
-    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -264,11 +259,7 @@ fn invite_form(
     form: &InvitationInput,
     errors: Vec<FieldError>,
 ) -> HttpResponse {
-    let title = if errors.is_empty() {
-        "Invite a colleague"
-    } else {
-        "Error: Invite a colleague"
-    };
+    let title = "Invite a colleague";
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -512,7 +503,7 @@ pub async fn accept(
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invitation_accept",
-                Layout::new(format!("Error: Join {organisation_name}"), "", None, &csrf),
+                Layout::new(format!("Join {organisation_name}"), "", None, &csrf),
                 AcceptPage {
                     token: &form.token,
                     name: if form.name.trim().is_empty() {

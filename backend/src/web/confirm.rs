@@ -9,6 +9,12 @@ use crate::auth::csrf::CsrfToken;
 use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
+/// Whether a form's `confirmed` field says it was posted from its confirmation page (for
+/// forms with fields of their own; a form with none uses [`ConfirmForm`]).
+pub fn is_confirmed(confirmed: &str) -> bool {
+    confirmed == "yes"
+}
+
 /// The field that says a form was posted from its confirmation page.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -19,7 +25,7 @@ pub struct ConfirmForm {
 impl ConfirmForm {
     /// Whether the person has confirmed.
     pub fn confirmed(&self) -> bool {
-        self.confirmed == "yes"
+        is_confirmed(&self.confirmed)
     }
 }
 

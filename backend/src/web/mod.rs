@@ -193,7 +193,7 @@ pub fn render(
 pub fn render_status(
     status: StatusCode,
     template: &str,
-    layout: Layout,
+    mut layout: Layout,
     data: impl Serialize,
     csrf: &CsrfToken,
 ) -> HttpResponse {
@@ -209,7 +209,6 @@ pub fn render_status(
     };
     // A page shown again with errors says so first in its title, which is what a
     // screen reader announces (GOV.UK's error pattern); one rule for every page.
-    let mut layout = layout;
     let has_errors = context
         .get("errors")
         .and_then(|e| e.as_array())

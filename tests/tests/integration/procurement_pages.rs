@@ -638,6 +638,17 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     // Meadow's agreed 2 of 5 on a 70% question is under half the quality weight.
     assert!(results.contains("Quality total below 50% of the quality weight"));
     assert!(results.contains("1. Bright Care Services Ltd"));
+    // An excluded bid is refused at once, with the reason, not confirmed first.
+    let refused = c
+        .post(
+            &format!("/procurements/{id}/results"),
+            &[("successful", &meadow_sid)],
+            true,
+        )
+        .await;
+    assert_ne!(refused.status, 200);
+    assert!(refused.text().contains("is excluded"), "{}", refused.text());
+    assert!(!refused.text().contains("Yes, award"));
     // Awarding asks first, names the chosen bidder, and changes nothing until confirmed.
     let asked = c
         .post(
@@ -886,7 +897,11 @@ async fn cancelling_asks_first_and_changes_nothing_until_confirmed() {
         .await;
     assert!(location(&removed).ends_with("done=saved"));
     let after = page(&mut c, &questions, "Weights total").await;
-    assert_ne!(before, after, "the question is gone once confirmed");
+    let contact = "Who should we contact about this bid?";
+    assert!(
+        before.contains(contact) && !after.contains(contact),
+        "gone once confirmed"
+    );
     let asked = c.post(&cancel, &[], true).await;
     assert_eq!(asked.status, 200);
     let asked = asked.text();

@@ -239,11 +239,7 @@ pub(super) async fn organisation_form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = if errors.is_empty() {
-        heading.to_string()
-    } else {
-        format!("Error: {heading}")
-    };
+    let title = heading.to_string();
     let active = form.active != "false";
     Ok(render_status(
         status,

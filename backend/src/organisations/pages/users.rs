@@ -199,11 +199,7 @@ async fn user_form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = if errors.is_empty() {
-        heading.clone()
-    } else {
-        format!("Error: {heading}")
-    };
+    let title = heading.clone();
     Ok(render_status(
         status,
         "admin/user_form",

@@ -58,14 +58,6 @@ pub struct TimetableFields {
     planned_award_year: String,
 }
 
-/// The clarification and submission deadlines and the planned award date, each read on
-/// its own (every problem is shown at once).
-pub(super) type TimetableRead = (
-    Result<DateTime<Utc>, FieldError>,
-    Result<DateTime<Utc>, FieldError>,
-    Result<NaiveDate, FieldError>,
-);
-
 /// The timetable's date inputs as their boxes show them.
 #[derive(Debug, Serialize)]
 pub(super) struct TimetableBoxes {
@@ -139,10 +131,7 @@ impl ProcurementForm {
             "estimated_value",
             "Enter the estimated value in pounds, like 2400000",
         );
-        let (clarification, submission, award) = self.timetable.read();
-        let clarification = or_report(clarification, &mut errors);
-        let submission = or_report(submission, &mut errors);
-        let award = or_report(award, &mut errors);
+        let (clarification, submission, award) = self.timetable.read(&mut errors);
         let standstill = match self.standstill_working_days.trim() {
             "" => Some(8),
             days => days.parse::<i32>().ok(),
@@ -225,14 +214,6 @@ impl ProcurementForm {
     }
 }
 
-/// The value, or `None` with its error reported.
-pub(super) fn or_report<T>(
-    result: Result<T, FieldError>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
-}
-
 impl TimetableFields {
     pub(super) fn from_view(v: &ProcurementView) -> Self {
         let clarification = DateParts::of_instant(v.clarification_deadline);
@@ -253,8 +234,17 @@ impl TimetableFields {
         }
     }
 
-    /// The deadlines and the planned award date as typed, each read on its own.
-    pub(super) fn read(&self) -> TimetableRead {
+    /// The clarification and submission deadlines and the planned award date as typed,
+    /// each read on its own so that every problem is reported (into `errors`) at once.
+    pub(super) fn read(
+        &self,
+        errors: &mut Vec<FieldError>,
+    ) -> (
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<NaiveDate>,
+    ) {
+        let mut report = |e: FieldError| errors.push(e);
         let clarification = DateInput {
             name: "clarification",
             label: "The clarification deadline",
@@ -262,7 +252,9 @@ impl TimetableFields {
             month: &self.clarification_month,
             year: &self.clarification_year,
         }
-        .at(&self.clarification_time);
+        .at(&self.clarification_time)
+        .map_err(&mut report)
+        .ok();
         let submission = DateInput {
             name: "submission",
             label: "The submission deadline",
@@ -270,7 +262,9 @@ impl TimetableFields {
             month: &self.submission_month,
             year: &self.submission_year,
         }
-        .at(&self.submission_time);
+        .at(&self.submission_time)
+        .map_err(&mut report)
+        .ok();
         let award = DateInput {
             name: "planned_award",
             label: "The planned award date",
@@ -278,7 +272,9 @@ impl TimetableFields {
             month: &self.planned_award_month,
             year: &self.planned_award_year,
         }
-        .date();
+        .date()
+        .map_err(&mut report)
+        .ok();
         (clarification, submission, award)
     }
 
@@ -318,7 +314,6 @@ pub(super) fn form_field(f: &str) -> String {
     match f {
         "clarification_deadline" => "clarification_date".into(),
         "submission_deadline" => "submission_date".into(),
-        "planned_award_date" => "planned_award_date".into(),
         "estimated_value_pence" => "estimated_value".into(),
         f if f.starts_with("lots") => "lots".into(),
         f => f.into(),

@@ -2,7 +2,7 @@
 //! (conflicts assessment, timetable, documents, publish, open, cancel, contract entered).
 //! The form to create or change a draft is `procurement_form.rs`.
 
-use super::procurement_form::{TimetableBoxes, TimetableFields, or_report};
+use super::procurement_form::{TimetableBoxes, TimetableFields};
 use super::{DoneQuery, ProcurementFacts};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
@@ -282,10 +282,7 @@ pub async fn change_timetable(
         .await
     };
     let mut errors = Vec::new();
-    let (clarification, submission, award) = f.dates.read();
-    let clarification = or_report(clarification, &mut errors);
-    let submission = or_report(submission, &mut errors);
-    let award = or_report(award, &mut errors);
+    let (clarification, submission, award) = f.dates.read(&mut errors);
     let (Some(clarification_deadline), Some(submission_deadline), Some(planned_award_date)) =
         (clarification, submission, award)
     else {

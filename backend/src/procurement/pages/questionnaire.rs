@@ -12,7 +12,7 @@ use crate::http::problem::FieldError;
 use crate::procurement::ProcurementStatus;
 use crate::procurement::procurements::{self, QuestionnaireInput};
 use crate::state::AppState;
-use crate::web::confirm::{Carried, Confirmation, render_confirmation};
+use crate::web::confirm::{Carried, Confirmation, is_confirmed, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
@@ -341,7 +341,7 @@ pub async fn remove_question(
         .questions()
         .find(|q| q.id == form.data.question_id)
         .map(|q| q.title.clone());
-    if let (Some(title), false) = (question, form.data.confirmed == "yes") {
+    if let (Some(title), false) = (question, is_confirmed(&form.data.confirmed)) {
         let mut conn = state.db().await?;
         let row = procurements::load_managed(&mut conn, user, id).await?;
         drop(conn);

@@ -12,7 +12,7 @@ use crate::money::Pence;
 use crate::procurement::award::{self, AwardInput};
 use crate::procurement::{clarifications, procurements};
 use crate::state::AppState;
-use crate::web::confirm::{Carried, Confirmation, render_confirmation};
+use crate::web::confirm::{Carried, Confirmation, is_confirmed, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
@@ -363,8 +363,11 @@ pub async fn award(
         .map(|b| (b.rank.unwrap_or(u32::MAX), b.submission_id))
         .collect();
     ranked.sort();
-    // Awarding cannot be undone: say what will happen, and what is still open, first.
-    if form.data.confirmed != "yes" && !ranked.is_empty() {
+    // Awarding cannot be undone: say what will happen, and what is still open, first. A
+    // choice the award would refuse (none, or an unranked bid) is refused straight away,
+    // with its reason, rather than confirmed and then refused.
+    let refusable = ranked.is_empty() || ranked.iter().any(|(rank, _)| *rank == u32::MAX);
+    if !is_confirmed(&form.data.confirmed) && !refusable {
         let (procurement, _) = procurements::load(&mut conn, Some(&user.0), *id).await?;
         let unanswered = clarifications::list_clarifications(&mut conn, Some(&user.0), *id)
             .await?
