@@ -7,6 +7,7 @@
 //! | `SMTP_URL` | mail relay (`smtp://`, `smtps://`, with credentials) | unset: emails written to `MAIL_DIR` |
 //! | `MAIL_DIR` | where `.eml` files go when `SMTP_URL` is unset | `.data/mail` |
 //! | `MAIL_FROM` | the sender of every email | `Care commissioning <no-reply@PUBLIC_URL's host>` |
+//! | `FEEDBACK_EMAIL` | where the Beta banner's feedback page asks people to write | `feedback@PUBLIC_URL's host` |
 //! | `TOKEN_SIGNING_KEY` | secret (≥ 32 bytes) that signs access tokens; the same on every instance | required with `DATABASE_URL`; otherwise generated into `.data/signing-key` |
 //! | `TOKEN_TTL_SECONDS` | lifetime of an API access token | `900` |
 //! | `SESSION_TTL_SECONDS` | lifetime of a browser session | `28800` (8 hours) |
@@ -103,6 +104,8 @@ pub struct MailSettings {
     pub mail_dir: PathBuf,
     /// The sender, e.g. `Care commissioning <no-reply@council.example>`.
     pub from: String,
+    /// Where people send feedback on the service (the Beta banner's link).
+    pub feedback: String,
 }
 
 /// How access tokens and sessions are signed and how long they live.
@@ -186,6 +189,8 @@ impl Settings {
                     .map(PathBuf::from)
                     .unwrap_or_else(|| data_dir.join("mail")),
                 from: var("MAIL_FROM").unwrap_or_else(|| default_from(&public_url)),
+                feedback: var("FEEDBACK_EMAIL")
+                    .unwrap_or_else(|| format!("feedback@{}", mail_domain(&public_url))),
             },
             tokens: TokenSettings {
                 signing_key,
@@ -199,8 +204,14 @@ impl Settings {
     }
 }
 
-/// `Care commissioning <no-reply@HOST>` for the public URL's host.
+/// `Care commissioning <no-reply@DOMAIN>` for the public URL's domain.
 fn default_from(public_url: &str) -> String {
+    format!("Care commissioning <no-reply@{}>", mail_domain(public_url))
+}
+
+/// The public URL's host when it is a domain name; `localhost.localdomain` otherwise (an
+/// address or a bare host name cannot take mail).
+fn mail_domain(public_url: &str) -> &str {
     let host = public_url
         .split("://")
         .nth(1)
@@ -208,12 +219,11 @@ fn default_from(public_url: &str) -> String {
         .split(['/', ':'])
         .next()
         .unwrap_or("localhost");
-    let domain = if host.contains('.') && !host.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if host.contains('.') && !host.chars().all(|c| c.is_ascii_digit() || c == '.') {
         host
     } else {
         "localhost.localdomain"
-    };
-    format!("Care commissioning <no-reply@{domain}>")
+    }
 }
 
 impl Settings {

@@ -40,7 +40,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Files in static/ that are written by hand, not by this build. check-build
 // ignores them (it only compares generated files). Paths are relative to
 // static/ and use '/'.
-export const HAND_WRITTEN = ['api-docs.js', 'bid-form.js'];
+export const HAND_WRITTEN = ['api-docs.js', 'app.js', 'bid-form.js'];
 
 const SWAGGER_UI_DIST = join(root, 'node_modules', 'swagger-ui-dist');
 const SWAGGER_UI_ASSETS = ['swagger-ui-bundle.js', 'swagger-ui.css'];
@@ -75,6 +75,7 @@ export function build(outDir = join(root, 'static'), { quiet = false } = {}) {
   writeFileSync(join(images, 'icon-180.png'), png(180));
 
   const swagger = vendorSwaggerUi(join(outDir, 'vendor', 'swagger-ui'), problems);
+  const govukJs = vendorGovukFrontendJs(join(outDir, 'vendor', 'govuk-frontend'), problems);
 
   for (const f of readdirSync(outDir, { recursive: true })) {
     if (/crest|crown|govuk-icon|opengraph/i.test(String(f))) problems.push(`crown image shipped: ${f}`);
@@ -86,6 +87,7 @@ export function build(outDir = join(root, 'static'), { quiet = false } = {}) {
   log(`wrote ${join(outDir, 'app.css')} (${css.length} bytes) and ${images}/{favicon.svg,favicon.ico,icon-180.png}`);
   log(`wrote ${join(outDir, 'api-explorer.css')} (${explorerCss.length} bytes)`);
   log(`wrote ${swagger.dir}/{${swagger.files.join(',')}} (swagger-ui-dist ${swagger.version})`);
+  log(`wrote ${govukJs.dir}/govuk-frontend.min.js (govuk-frontend ${govukJs.version})`);
   return { css };
 }
 
@@ -126,6 +128,24 @@ function vendorSwaggerUi(dir, problems) {
     files.push(name);
   }
   return { dir, files, version };
+}
+
+// Copy GOV.UK Frontend's component scripts (an ES module, started by static/app.js) into `dir`, recreated from scratch: the Menu button of the service
+// navigation, conditional reveals, error summaries that take focus.
+function vendorGovukFrontendJs(dir, problems) {
+  const dist = join(root, 'node_modules', 'govuk-frontend');
+  if (!existsSync(join(dist, 'package.json'))) {
+    throw new Error('node_modules/govuk-frontend is missing; run `npm ci` in frontend/');
+  }
+  const { version } = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // The minified file ends its last line with the source map's address (not shipped).
+  const text = readFileSync(join(dist, 'dist', 'govuk', 'govuk-frontend.min.js'), 'utf8')
+    .replace(/\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  if (/sourceMappingURL=/.test(text)) problems.push('vendor/govuk-frontend still references a source map');
+  writeFileSync(join(dir, 'govuk-frontend.min.js'), `// GOV.UK Frontend ${version}, MIT licence (https://github.com/alphagov/govuk-frontend)\n${text}`);
+  return { dir, version };
 }
 
 // Remove `//# sourceMappingURL=...` and `/*# sourceMappingURL=... */` lines

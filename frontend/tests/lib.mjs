@@ -10,7 +10,7 @@
 //
 // CHROMIUM_PATH overrides the browser path (default /usr/bin/chromium;
 // `apt-get install -y chromium` provides it).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -46,6 +46,24 @@ export async function fillDate(page, legend, daysAhead, time) {
   await group.getByLabel('Month').fill(String(d.getUTCMonth() + 1));
   await group.getByLabel('Year').fill(String(d.getUTCFullYear()));
   if (time !== undefined) await group.getByLabel('Time (24-hour clock)').fill(time);
+}
+
+/**
+ * The guides' pictures: with SCREENSHOTS=1 (`SCREENSHOTS=1 cargo test-all`), saves the
+ * page as docs/guides/images/`name`-1280.png and `name`-375.png (whole page, at each
+ * width) and puts the page back to its width; otherwise does nothing, so an ordinary
+ * run leaves the checkout as it was.
+ */
+export async function screenshot(page, name) {
+  if (process.env.SCREENSHOTS !== '1') return;
+  const dir = fileURLToPath(new URL('../../docs/guides/images/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: `${dir}${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize(size);
 }
 
 /** Launch headless Chromium. Close it with `await browser.close()`. */

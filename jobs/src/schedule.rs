@@ -340,3 +340,156 @@ mod tests {
         }
     }
 }
+
+impl Schedule {
+    /// The schedule in words, for people who do not read cron: "every day at 3:15am",
+    /// "every 10 minutes", "at 9am on the 1st of every month", "every Monday at 9am".
+    /// `None` for a shape these words do not cover (show the expression alone).
+    pub fn in_words(&self) -> Option<String> {
+        describe(&self.expression)
+    }
+}
+
+/// Words for the common shapes of a six-field expression (see [`Schedule::in_words`]).
+pub fn describe(expression: &str) -> Option<String> {
+    let fields: Vec<&str> = expression.split_whitespace().collect();
+    let [sec, min, hour, dom, month, dow] = fields[..] else {
+        return None;
+    };
+    if sec != "0" || month != "*" {
+        return None;
+    }
+    let number = |s: &str, max: u32| s.parse::<u32>().ok().filter(|n| *n <= max);
+    let every = |s: &str| s.strip_prefix("*/").and_then(|n| n.parse::<u32>().ok());
+    // "every N minutes / hours" runs all day, every day.
+    if dom == "*" && dow == "*" {
+        if let (Some(n), "*") = (every(min), hour) {
+            return Some(if n == 1 {
+                "every minute".into()
+            } else {
+                format!("every {n} minutes")
+            });
+        }
+        if let (Some(0), Some(n)) = (number(min, 59), every(hour)) {
+            return Some(if n == 1 {
+                "every hour, on the hour".into()
+            } else {
+                format!("every {n} hours, on the hour")
+            });
+        }
+    }
+    let at = clock(number(hour, 23)?, number(min, 59)?);
+    match (dom, dow) {
+        ("*", "*") => Some(format!("every day at {at}")),
+        ("*", days) => {
+            let days = weekdays(days)?;
+            Some(if days.contains(" to ") {
+                format!("at {at}, {days}")
+            } else {
+                format!("every {days} at {at}")
+            })
+        }
+        (day, "*") => {
+            let day = number(day, 31).filter(|d| *d >= 1)?;
+            Some(format!("at {at} on the {} of every month", ordinal(day)))
+        }
+        _ => None,
+    }
+}
+
+/// GOV.UK style times: 9am, 3:15pm, midday, midnight.
+fn clock(hour: u32, minute: u32) -> String {
+    match (hour, minute) {
+        (0, 0) => "midnight".into(),
+        (12, 0) => "midday".into(),
+        _ => {
+            let (h, half) = match hour {
+                0 => (12, "am"),
+                1..=11 => (hour, "am"),
+                12 => (12, "pm"),
+                _ => (hour - 12, "pm"),
+            };
+            if minute == 0 {
+                format!("{h}{half}")
+            } else {
+                format!("{h}:{minute:02}{half}")
+            }
+        }
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// "Mon" → "Monday", "Mon-Fri" → "Monday to Friday", "Mon,Thu" → "Monday and Thursday".
+fn weekdays(field: &str) -> Option<String> {
+    const NAMES: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
+    let day = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        NAMES
+            .iter()
+            .position(|n| n.to_ascii_lowercase().starts_with(&s) && s.len() >= 3)
+            .or_else(|| s.parse::<usize>().ok().filter(|n| *n <= 7).map(|n| n % 7))
+            .map(|i| NAMES[i])
+    };
+    if let Some((from, to)) = field.split_once('-') {
+        return Some(format!("{} to {}", day(from)?, day(to)?));
+    }
+    let days = field.split(',').map(day).collect::<Option<Vec<_>>>()?;
+    match days.as_slice() {
+        [one] => Some(one.to_string()),
+        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+        [] => None,
+    }
+}
+
+#[cfg(test)]
+mod words {
+    use super::describe;
+
+    #[test]
+    fn common_schedules_read_as_words() {
+        for (cron, words) in [
+            ("0 15 3 * * *", Some("every day at 3:15am")),
+            ("0 0 6 * * *", Some("every day at 6am")),
+            ("0 0 9 * * *", Some("every day at 9am")),
+            ("0 */10 * * * *", Some("every 10 minutes")),
+            ("0 0 */2 * * *", Some("every 2 hours, on the hour")),
+            ("0 0 12 * * *", Some("every day at midday")),
+            ("0 0 0 * * *", Some("every day at midnight")),
+            ("0 30 17 * * *", Some("every day at 5:30pm")),
+            ("0 0 9 1 * *", Some("at 9am on the 1st of every month")),
+            ("0 0 9 22 * *", Some("at 9am on the 22nd of every month")),
+            ("0 0 9 11 * *", Some("at 9am on the 11th of every month")),
+            ("0 0 9 * * Mon", Some("every Monday at 9am")),
+            ("0 0 9 * * Mon-Fri", Some("at 9am, Monday to Friday")),
+            (
+                "0 0 9 * * Mon,Thu",
+                Some("every Monday and Thursday at 9am"),
+            ),
+            ("30 0 9 * * *", None),
+            ("0 0 9 1 Jan *", None),
+            ("0 0 9 1 * Mon", None),
+            ("0 0 25 * * *", None),
+            ("nonsense", None),
+        ] {
+            assert_eq!(describe(cron).as_deref(), words, "{cron}");
+        }
+    }
+}

@@ -64,6 +64,7 @@ pub fn test_settings(database_url: &str, address: &str) -> Settings {
             smtp_url: None,
             mail_dir: std::env::temp_dir().join("commissioning-test-mail"),
             from: "Care commissioning <no-reply@council.example>".into(),
+            feedback: "feedback@council.example".into(),
         },
         tokens: TokenSettings {
             signing_key: Secret::new(SIGNING_KEY.to_vec()),

@@ -4,6 +4,7 @@
 //! organisations are in `organisations`.
 
 pub mod api;
+pub mod audit_words;
 pub mod emails;
 pub mod jobs;
 pub mod pages;

@@ -26,6 +26,30 @@ pub fn long_date(d: chrono::NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
+/// How long until a deadline, in London days, for beside the deadline itself: "closes
+/// today at 5:00pm", "closes tomorrow at midday", "3 days left", "closed". Days are
+/// counted between London dates, so a deadline at 9am tomorrow is "tomorrow" at 11pm.
+pub fn time_left(
+    deadline: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    if deadline <= now {
+        return "closed".into();
+    }
+    let zone = chrono_tz::Europe::London;
+    let days = (deadline.with_timezone(&zone).date_naive() - now.with_timezone(&zone).date_naive())
+        .num_days();
+    let at = london_time(deadline);
+    let clock = at.rsplit_once(" at ").map_or(at.as_str(), |(_, t)| t);
+    match days {
+        // A deadline of midnight is written as the end of the day before.
+        _ if at.starts_with("midnight") && days == 1 => "closes at midnight tonight".into(),
+        0 => format!("closes today at {clock}"),
+        1 => format!("closes tomorrow at {clock}"),
+        n => format!("{n} days left"),
+    }
+}
+
 #[cfg(test)]
 mod time_tests {
     use chrono::TimeZone;
@@ -46,6 +70,32 @@ mod time_tests {
         assert_eq!(
             super::london_time(t(12, 1, 9, 5)),
             "1 December 2026 at 9:05am"
+        );
+    }
+
+    #[test]
+    fn time_left_counts_london_days() {
+        let t = |m, d, h, min| chrono::Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+        let now = t(12, 1, 10, 0);
+        assert_eq!(
+            super::time_left(t(12, 1, 17, 0), now),
+            "closes today at 5:00pm"
+        );
+        assert_eq!(
+            super::time_left(t(12, 2, 12, 0), now),
+            "closes tomorrow at midday"
+        );
+        assert_eq!(
+            super::time_left(t(12, 2, 0, 0), now),
+            "closes at midnight tonight"
+        );
+        assert_eq!(super::time_left(t(12, 4, 9, 0), now), "3 days left");
+        assert_eq!(super::time_left(t(12, 1, 10, 0), now), "closed");
+        assert_eq!(super::time_left(t(11, 30, 10, 0), now), "closed");
+        // 11pm in London on 30 June (BST) is 22:00 UTC; 9am on 1 July is tomorrow.
+        assert_eq!(
+            super::time_left(t(7, 1, 8, 0), t(6, 30, 22, 0)),
+            "closes tomorrow at 9:00am"
         );
     }
 }

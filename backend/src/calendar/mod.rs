@@ -11,7 +11,7 @@
 
 mod format;
 
-pub use format::{london_time, long_date};
+pub use format::{london_time, long_date, time_left};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};

@@ -1,5 +1,5 @@
-//! Pages that belong to no one context: the start page, each role's dashboard and the
-//! accessibility statement.
+//! Pages that belong to no one context: the start page, each role's dashboard, the
+//! accessibility statement and how to give feedback.
 
 pub mod pages;
 
@@ -15,5 +15,6 @@ pub fn register(registry: &mut Registry) {
 fn page_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(web::get().to(pages::start_page)))
         .service(resource("/accessibility").route(web::get().to(pages::accessibility_page)))
+        .service(resource("/feedback").route(web::get().to(pages::feedback_page)))
         .service(resource("/dashboard").route(web::get().to(pages::dashboard_page)));
 }

@@ -39,6 +39,33 @@ pub async fn accessibility_page(user: MaybePageUser, csrf: CsrfToken) -> HttpRes
     )
 }
 
+/// GET /feedback: where the Beta banner's link goes: how to tell the council what works
+/// and what does not.
+pub async fn feedback_page(
+    state: web::Data<AppState>,
+    user: MaybePageUser,
+    csrf: CsrfToken,
+) -> HttpResponse {
+    let address = &state.settings.mail.feedback;
+    crate::web::message_page(
+        actix_web::http::StatusCode::OK,
+        &csrf,
+        user.0.as_ref(),
+        "Give feedback on this service",
+        vec![
+            "This is a new service. Tell us what works, what does not, and what you expected \
+             to find: each message is read by the team that runs it."
+                .into(),
+            format!("Email {address}. Say which page you were on and what you were trying to do."),
+            "Do not include details of people who receive care.".into(),
+        ],
+        Some((
+            &format!("mailto:{address}?subject=Feedback"),
+            "Write an email",
+        )),
+    )
+}
+
 /// One panel of a dashboard: what will appear there and where to go meanwhile.
 #[derive(Serialize)]
 struct Panel {

@@ -38,7 +38,7 @@ async fn validate_user(
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<ValidUser>, OrganisationError> {
     let email = rules::email("email", &input.email, errors);
-    let name = rules::text("name", "your full name", &input.name, 200, errors);
+    let name = rules::text("name", "their full name", &input.name, 200, errors);
     rules::password("password", &input.password, &email, errors);
     if !errors.is_empty() {
         return Ok(None);

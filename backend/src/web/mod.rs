@@ -9,6 +9,7 @@ pub mod forms;
 pub mod multipart;
 pub mod page;
 pub mod pagination;
+pub mod tasks;
 
 pub use extract::{MaybePageUser, PageUser};
 pub use page::{Feedback, after_post, render_page};
@@ -115,6 +116,8 @@ pub struct Layout {
     pub role_label: Option<&'static str>,
     pub nav: Vec<NavItem>,
     pub csrf_token: String,
+    /// The GOV.UK back link above the page: where the person came from in a journey.
+    pub back: Option<String>,
 }
 
 impl Layout {
@@ -132,7 +135,15 @@ impl Layout {
             nav: nav_for(user.map(|u| u.role), path),
             user: user.cloned(),
             csrf_token: csrf.value().to_string(),
+            back: None,
         }
+    }
+
+    /// With a back link to `href` (the page before this one in the journey, never
+    /// the browser's history, which may be another site).
+    pub fn back_to(mut self, href: impl Into<String>) -> Self {
+        self.back = Some(href.into());
+        self
     }
 }
 
@@ -402,6 +413,7 @@ impl ResponseError for PageError {
             role_label: None,
             nav: nav_for(None, ""),
             csrf_token: String::new(),
+            back: None,
         };
         let mut context = serde_json::to_value(ErrorPage {
             heading,

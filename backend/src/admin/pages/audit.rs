@@ -1,5 +1,6 @@
 //! The administrator's audit log page.
 
+use crate::admin::audit_words;
 use crate::audit::{AuditFilter, AuditRow};
 use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
@@ -22,7 +23,15 @@ struct Row {
     #[serde(flatten)]
     row: AuditRow,
     when: String,
-    details: String,
+    /// What was done, to which named record: "added a user: Bob Jones (bob@…)".
+    what: String,
+    details: Vec<Detail>,
+}
+
+#[derive(Serialize)]
+struct Detail {
+    label: String,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -47,17 +56,35 @@ pub async fn audit_page(
 ) -> Result<HttpResponse, PageError> {
     user.require(&[Role::Admin])?;
     let mut conn = state.db().await?;
-    let rows = crate::audit::list(&mut conn, &filter, *page)
-        .await?
-        .map(|row| Row {
+    let rows = crate::audit::list(&mut conn, &filter, *page).await?;
+    let records: Vec<(String, String)> = rows
+        .items
+        .iter()
+        .map(|r| (r.record_type.clone(), r.record_id.clone()))
+        .collect();
+    let names = audit_words::record_names(&mut conn, &records).await?;
+    let rows = rows.map(|row| {
+        let name = names.get(&(row.record_type.clone(), row.record_id.clone()));
+        let what = match (audit_words::action_words(&row.action), name) {
+            (Some(words), Some(name)) => format!("{words} {name}"),
+            (Some(words), None) => words.trim_end_matches(':').to_string(),
+            (None, Some(name)) => format!("{} {name}", row.action),
+            (None, None) => format!("{} {} {}", row.action, row.record_type, row.record_id),
+        };
+        Row {
             when: row
                 .occurred_at
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %b %Y %H:%M:%S")
                 .to_string(),
-            details: row.details.to_string(),
+            what,
+            details: audit_words::detail_lines(&row.details)
+                .into_iter()
+                .map(|(label, value)| Detail { label, value })
+                .collect(),
             row,
-        });
+        }
+    });
     let key = crate::audit::AuditKey::from_settings(&state.settings);
     let anchor_text = filter.anchor.clone().unwrap_or_default();
     let anchor = crate::audit::Anchor::parse(&anchor_text);

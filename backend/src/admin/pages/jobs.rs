@@ -30,6 +30,9 @@ fn when(t: Option<DateTime<Utc>>) -> String {
 struct JobRow {
     name: &'static str,
     description: &'static str,
+    /// The schedule in words ("every day at 3:15am"), when it has a common shape.
+    schedule_words: Option<String>,
+    /// The cron expression and its time zone, for whoever changes it.
     schedule: String,
     next: String,
     last_status: String,
@@ -87,6 +90,7 @@ pub async fn jobs_page(
         .map(|j| JobRow {
             name: j.name,
             description: j.description,
+            schedule_words: jobs::schedule::describe(&j.schedule),
             schedule: format!("{} ({})", j.schedule, j.time_zone),
             next: when(j.next_tick),
             last_status: j
