@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { launch, newPage, checkA11y, login, keyboardLogin } from './lib.mjs';
+import { launch, newPage, checkA11y, login, keyboardLogin, screenshot } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -44,7 +44,7 @@ async function visit(page, path, label) {
 
 test('public pages pass axe', async () => {
   const page = await newPage(browser);
-  for (const path of ['/', '/login', '/register', '/accessibility']) {
+  for (const path of ['/', '/login', '/register', '/accessibility', '/feedback']) {
     await visit(page, path);
   }
   const missing = await visit(page, '/no-such-page', 'not found page');
@@ -69,15 +69,45 @@ test('sign-in works with the keyboard alone and errors are announced', async () 
   await page.close();
 });
 
-test('every role sees an accessible dashboard', async () => {
-  for (const email of ['admin@council.example', 'evaluator@council.example', 'contracts@council.example', 'bids@meadowhomes.example']) {
+test('every role sees an accessible dashboard that starts with their to-do list', async () => {
+  const roles = {
+    'admin@council.example': 'administrator',
+    'commissioner@council.example': 'commissioner',
+    'evaluator@council.example': 'evaluator',
+    'contracts@council.example': 'contract-manager',
+    'bids@meadowhomes.example': 'provider',
+  };
+  for (const [email, role] of Object.entries(roles)) {
     const page = await newPage(browser);
     const context = page.context();
     await login(page, BASE, email, PASSWORD);
     assert.match(page.url(), /\/dashboard$/, email);
+    await page.getByRole('heading', { name: 'Things to do' }).waitFor();
     await checkA11y(page, `${email} dashboard`);
+    await screenshot(page, `${role}-dashboard`);
     await context.close();
   }
+});
+
+test('the service navigation folds behind a Menu button on a phone, and the Beta banner asks for feedback', async () => {
+  const page = await newPage(browser, { viewport: { width: 375, height: 800 } });
+  await login(page, BASE, 'bids@meadowhomes.example', PASSWORD);
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const bids = page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Your bids' });
+  await menu.waitFor();
+  assert.equal(await bids.isVisible(), false, 'the links are folded away at first');
+  await menu.click();
+  assert.equal(await bids.isVisible(), true, 'Menu shows the links');
+  await checkA11y(page, 'dashboard at 375 px with the menu open');
+  await page.getByRole('link', { name: 'feedback' }).click();
+  await page.getByRole('heading', { name: 'Give feedback on this service' }).waitFor();
+  await checkA11y(page, 'feedback page');
+  // At 1280 px every link shows on one line, with no Menu button.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.equal(await menu.isVisible(), false);
+  const tops = await page.$$eval('.govuk-service-navigation__item', (items) => items.map((i) => Math.round(i.getBoundingClientRect().top)));
+  assert.equal(new Set(tops).size, 1, `navigation on one line at 1280 px: ${tops}`);
+  await page.context().close();
 });
 
 test('administrator pages pass axe and the user filter works', async () => {

@@ -9,6 +9,7 @@ pub mod emails;
 pub mod jobs;
 pub mod pages;
 pub mod run_now;
+pub mod todo;
 
 use crate::background::Job;
 use crate::registry::Registry;

@@ -4,6 +4,7 @@
 use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
 use crate::state::AppState;
+use crate::web::tasks::{Task, TaskStatus};
 use crate::web::{Layout, PageError, render};
 use crate::web::{MaybePageUser, PageUser};
 use actix_web::{HttpResponse, web};
@@ -77,6 +78,8 @@ struct Panel {
 #[derive(Serialize)]
 struct Dashboard {
     heading: String,
+    /// What the person has to do next, as a task list (empty: "Nothing to do").
+    todo: Vec<Task>,
     panels: Vec<Panel>,
     verification_sent: bool,
 }
@@ -90,12 +93,35 @@ pub struct DashboardQuery {
 /// GET /dashboard: what each role has to do. Until a capability exists, its panel says
 /// honestly what will appear there.
 pub async fn dashboard_page(
-    _state: web::Data<AppState>,
+    state: web::Data<AppState>,
     user: PageUser,
     csrf: CsrfToken,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
     let u = &user.0;
+    let now = chrono::Utc::now();
+    let todo = if u.role == Role::Admin {
+        let failed_runs = state.jobs.status().await?.iter().map(|j| j.failures).sum();
+        let mut conn = state.db().await?;
+        crate::admin::todo::for_admin(&mut conn, failed_runs, now).await?
+    } else {
+        let mut conn = state.db().await?;
+        crate::procurement::todo::for_user(&mut conn, u, now).await?
+    };
+    let todo = todo
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let status = if t.urgent {
+                TaskStatus::NeedsAttention
+            } else {
+                TaskStatus::InProgress
+            };
+            Task::new(format!("todo-{i}"), t.title, Some(t.href), status)
+                .hint(t.hint)
+                .status_words(t.status)
+        })
+        .collect();
     let panels = match u.role {
         Role::Admin => vec![
             Panel {
@@ -119,27 +145,20 @@ pub async fn dashboard_page(
                 link: Some(("/admin/audit", "View the audit log")),
             },
         ],
-        Role::Commissioner => vec![
-            Panel {
-                heading: "Your procurements",
-                empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
-                link: Some(("/procurements", "See your procurements")),
-            },
-            Panel {
-                heading: "Fee consultations",
-                empty: "There is no fee-rate consultation open. When one opens, provider responses will be counted here.",
-                link: None,
-            },
-        ],
+        Role::Commissioner => vec![Panel {
+            heading: "Your procurements",
+            empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
+            link: Some(("/procurements", "See your procurements")),
+        }],
         Role::Evaluator => vec![Panel {
             heading: "Evaluations assigned to you",
             empty: "Procurements whose evaluation panel you sit on. You declare any conflict of interest with each bidder before you see any bid.",
             link: Some(("/procurements", "See your evaluations")),
         }],
         Role::ContractManager => vec![Panel {
-            heading: "Contracts you manage",
-            empty: "No outcome-based contracts are being monitored yet. Contracts will be listed here with their KPI status (red, amber or green) and any overdue monthly returns.",
-            link: None,
+            heading: "Awarded contracts",
+            empty: "Your council's tenders, with who won each, the standstill period and when the contract was entered into. Awards from the last year are listed above.",
+            link: Some(("/procurements", "See the council's procurements")),
         }],
         Role::Provider => vec![
             Panel {
@@ -164,6 +183,7 @@ pub async fn dashboard_page(
         Layout::new("Dashboard", "/dashboard", Some(u), &csrf),
         Dashboard {
             heading: format!("{} dashboard", u.role.label()),
+            todo,
             panels,
             verification_sent: query.verification.as_deref() == Some("sent"),
         },

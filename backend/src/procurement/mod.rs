@@ -9,6 +9,7 @@
 //! - [`bids`]: the provider's side (interest, receipts, their list, their summary);
 //! - [`award`]: assessment summaries, the award notice, standstill, contract entry;
 //! - [`jobs`]: standstill ending and bid reminders;
+//! - [`todo`]: what each role has to do next, for their dashboard;
 //! - [`api`] and [`pages`], per resource; [`emails`], one typed message per template.
 
 pub mod api;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod pages;
 pub mod procurements;
 pub mod rules;
+pub mod todo;
 
 pub use errors::{ProcurementError, Refusal};
 pub use model::{ProcurementRow, ProcurementStatus, ProcurementView};

@@ -55,7 +55,7 @@ pub struct Task {
     pub hint: String,
     /// Where the task is done; none when it cannot start yet.
     pub href: Option<String>,
-    pub status: &'static str,
+    pub status: String,
     pub tag: Option<&'static str>,
 }
 
@@ -77,7 +77,7 @@ impl Task {
             title: title.into(),
             hint: String::new(),
             href,
-            status: words,
+            status: words.into(),
             tag,
         }
     }
@@ -89,8 +89,8 @@ impl Task {
     }
 
     /// With other words for the status, in the status's colour ("3 of 5 scored").
-    pub fn status_words(mut self, words: &'static str) -> Self {
-        self.status = words;
+    pub fn status_words(mut self, words: impl Into<String>) -> Self {
+        self.status = words.into();
         self
     }
 }

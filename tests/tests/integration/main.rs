@@ -5,6 +5,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod browser;
+mod dashboards;
 mod email;
 mod errors;
 mod evaluation;

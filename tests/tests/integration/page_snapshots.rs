@@ -218,6 +218,8 @@ impl Normaliser {
             (&format!(r"\b\d{{1,2}} ({month})\b"), "{date}"),
             (r"\b\d{1,2}(:\d{2})?\s?(am|pm)\b", "{time}"),
             (r"\b\d{2}:\d{2}(:\d{2})?\b", "{time}"),
+            // Time left before a deadline (`calendar::time_left`) moves with the weekday.
+            (r"\b\d+ days left\b", "{n} days left"),
         ]
         .into_iter()
         .map(|(pattern, with)| (Regex::new(pattern).unwrap(), with))
