@@ -189,7 +189,7 @@ async fn render_people(
     Ok(render_status(
         status,
         "organisation_people",
-        Layout::new(title, &path, Some(user), csrf),
+        Layout::new(title, &path, Some(user), csrf).back_to(path.clone()),
         PeoplePage {
             organisation_name: name,
             organisation_id: organisation,
@@ -268,7 +268,7 @@ fn invite_form(
     render_status(
         status,
         "invite",
-        Layout::new(title, "/organisation", Some(user), csrf),
+        Layout::new(title, "/organisation", Some(user), csrf).back_to("/organisation"),
         InvitePage {
             form,
             errors,

@@ -145,7 +145,7 @@ pub async fn message_page(
     let title = format!("Email {}", message.message.id);
     Ok(render(
         "admin/outbox_message",
-        Layout::new(title, "/admin/outbox", Some(&user.0), &csrf),
+        Layout::new(title, "/admin/outbox", Some(&user.0), &csrf).back_to("/admin/outbox"),
         MessagePage {
             created: london(message.message.created_at),
             sent: message

@@ -244,7 +244,7 @@ pub(super) async fn organisation_form_page(
     Ok(render_status(
         status,
         "organisation_form",
-        Layout::new(title, path, user, csrf),
+        back_from(Layout::new(title, path, user, csrf), path),
         OrganisationFormPage {
             errors,
             districts,
@@ -269,6 +269,18 @@ pub(super) enum FormMode {
     New,
     AdminEdit,
     OwnEdit,
+}
+
+/// The way back from an organisation form: to the list (administrators) or the profile
+/// (a provider); registering has no page before it.
+fn back_from(layout: Layout, path: &str) -> Layout {
+    if path.starts_with("/admin") {
+        layout.back_to("/admin/organisations")
+    } else if path.starts_with("/organisation") {
+        layout.back_to("/organisation")
+    } else {
+        layout
+    }
 }
 
 pub(super) async fn save_organisation(

@@ -203,7 +203,7 @@ async fn user_form_page(
     Ok(render_status(
         status,
         "admin/user_form",
-        Layout::new(title, &path, Some(user), csrf),
+        Layout::new(title, &path, Some(user), csrf).back_to("/admin/users"),
         UserFormPage {
             form,
             errors,
