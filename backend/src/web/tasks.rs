@@ -199,5 +199,14 @@ mod tests {
         assert!(html.contains(r#"value="yes" checked data-aria-controls="conflict-details""#));
         assert!(html.contains(r#"<div class="govuk-radios__conditional" id="conflict-details">"#));
         assert!(html.contains("Say whether"));
+
+        let html = hb
+            .render_template(
+                "{{> textarea name=\"reason\" label=\"Why\" hint=\"\" value=\"typed <b>\" rows=4 errors=errors}}",
+                &json!({ "errors": [{"field": "reason", "message": "Enter the reason"}] }),
+            )
+            .unwrap();
+        assert!(html.contains(r#"class="govuk-textarea govuk-textarea--error" id="reason""#));
+        assert!(html.contains(r#"aria-describedby="reason-error">typed &lt;b&gt;</textarea>"#));
     }
 }
