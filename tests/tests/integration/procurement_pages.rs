@@ -682,6 +682,16 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     )
     .await;
     assert!(summary.contains("Restates the policy without examples."));
+    // Each score says what it is out of, and who at the council to ask.
+    assert!(summary.contains("Quality</dt><dd class=\"govuk-summary-list__value\">"));
+    assert!(
+        summary.contains(" out of 70</dd>"),
+        "quality out of its weight"
+    );
+    assert!(
+        summary.contains("If you have questions about this decision, contact ")
+            && summary.contains(COMMISSIONER)
+    );
     assert!(
         summary.contains("Two clear examples of escalation."),
         "the winning bid's reason is shown"
