@@ -306,3 +306,34 @@ pub async fn assessment_summary(
     })?;
     serde_json::from_value(summary).map_err(|e| ProcurementError::from(anyhow::Error::from(e)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BidStatus;
+    use crate::evaluation::SubmissionOutcome;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_bid_has_one_status_from_its_facts() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let (before, after) = (
+            now + chrono::Duration::days(3),
+            now - chrono::Duration::days(1),
+        );
+        let of = |outcome, submitted, withdrawn, deadline| {
+            BidStatus::of(outcome, submitted, withdrawn, deadline, now)
+                .label()
+                .0
+        };
+        assert_eq!(of(None, false, false, before), "Draft");
+        assert_eq!(of(None, false, false, after), "Not submitted");
+        assert_eq!(of(None, true, false, before), "Submitted");
+        // Still "Submitted" while the council opens and evaluates it.
+        assert_eq!(of(None, true, false, after), "Submitted");
+        assert_eq!(of(None, true, true, before), "Withdrawn");
+        let won = Some(SubmissionOutcome::Successful);
+        assert_eq!(of(won, true, false, after), "Successful");
+        let lost = Some(SubmissionOutcome::Unsuccessful);
+        assert_eq!(of(lost, true, false, after), "Not successful");
+    }
+}
