@@ -1,9 +1,10 @@
 // Browser journey, part 1: a commissioner builds and publishes a tender, and two providers
-// find it and submit bids, with axe-core (WCAG 2.2 AA) on every page. The Rust test passes
+// find it and submit bids (one with the mouse, one with the keyboard alone), with
+// axe-core (WCAG 2.2 AA) on every page. The Rust test passes
 // BASE_URL and REFERENCE, then moves the deadline into the past before part 2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, login, fillDate } from './lib.mjs';
+import { launch, newPage, checkA11y, login, fillDate, screenshot } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -91,7 +92,17 @@ test('a commissioner builds and publishes a tender', async () => {
   await page.context().close();
 });
 
-async function submitBid(email, answers) {
+// axe-core on the page at both widths the guides show: desktop and a small phone.
+async function checkBoth(page, label) {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await checkA11y(page, `${label} at ${width}px`);
+  }
+  await page.setViewportSize(size);
+}
+
+async function startBid(email) {
   const page = await newPage(browser);
   await login(page, BASE, email, PASSWORD);
   await page.getByRole('link', { name: 'Opportunities' }).first().click();
@@ -99,18 +110,62 @@ async function submitBid(email, answers) {
   await page.getByRole('link', { name: TITLE }).click();
   await checkA11y(page, 'opportunity');
   await page.getByRole('button', { name: 'Start your bid' }).click();
-  await checkA11y(page, 'bid form');
+  await page.getByRole('heading', { name: `Your bid for ${TITLE}` }).waitFor();
+  return page;
+}
+
+async function saveAndContinue(page) {
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save and continue' }).click()]);
+  await page.getByText('Your draft is saved.').waitFor();
+}
+
+// A provider bids with the mouse: the task list, each section's page, check answers,
+// submit, and the confirmation panel.
+async function submitBid(email, answers) {
+  const page = await startBid(email);
+  await checkBoth(page, 'bid task list');
+  await screenshot(page, 'provider-bid-task-list');
+  assert.ok(await page.getByText('Cannot start yet').isVisible());
+  const taskList = page.url();
+
+  await page.getByRole('link', { name: 'Eligibility', exact: true }).click();
+  await checkBoth(page, 'bid section (pass or fail)');
+  await page.getByRole('group', { name: /registered with CQC/ }).getByLabel('Yes').check();
+  await saveAndContinue(page);
+
+  await page.getByRole('link', { name: 'Quality', exact: true }).click();
+  // The section page saves what is typed in the background, and says so.
+  await page.getByLabel('Q2 How will you keep people safe?').pressSequentially(answers.safety.slice(0, 12));
+  await page.getByText(/Draft saved at/).waitFor();
+  await page.getByLabel('Q2 How will you keep people safe?').fill(answers.safety);
+  await checkBoth(page, 'bid section (written answer)');
+  await screenshot(page, 'provider-bid-section');
+  await saveAndContinue(page);
+
+  // Submitting too soon: each error links to the question on its own page.
+  await page.goto(`${taskList}/check`);
   await page.getByRole('button', { name: 'Submit your bid' }).click();
   await page.getByText('There is a problem').waitFor();
-  await checkA11y(page, 'bid form with errors');
-  await page.getByRole('group', { name: /registered with CQC/ }).getByLabel('Yes').check();
-  await page.getByLabel('Q2 How will you keep people safe?').fill(answers.safety);
+  await checkBoth(page, 'check answers with errors');
+  await page.getByRole('link', { name: /Q3: Enter a price/ }).click();
+  await page.getByRole('heading', { name: 'Price', exact: true }).waitFor();
+
+  // A price that is not money is refused on its box, kept as typed.
+  await page.getByLabel('Q3 Your price for the first year').fill('about a million');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByText('There is a problem').waitFor();
+  await checkBoth(page, 'bid section with an error');
+  assert.equal(await page.getByLabel('Q3 Your price for the first year').inputValue(), 'about a million');
+  await page.getByRole('link', { name: /Q3: enter the price in pounds and pence/ }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'answer-Q3');
   await page.getByLabel('Q3 Your price for the first year').fill(answers.price);
-  // The page saves what is typed in the background, and says so.
-  await page.getByLabel('Q4 How will you create local jobs?').pressSequentially(answers.jobs.slice(0, 12));
-  await page.getByText(/Draft saved at/).waitFor();
+  await saveAndContinue(page);
+
+  await page.getByRole('link', { name: 'Social value', exact: true }).click();
   await page.getByLabel('Q4 How will you create local jobs?').fill(answers.jobs);
-  // Uploading a file, as the page asks, keeps every typed answer (it once blanked them).
+  await saveAndContinue(page);
+
+  await page.getByRole('link', { name: 'Evidence', exact: true }).click();
   await page.getByLabel('Upload a file for Q5').setInputFiles({
     name: 'insurance.pdf',
     mimeType: 'application/pdf',
@@ -118,16 +173,103 @@ async function submitBid(email, answers) {
   });
   await page.getByRole('button', { name: 'Upload file for Q5' }).click();
   await page.getByText('File attached.').waitFor();
-  await checkA11y(page, 'bid form after an upload');
-  assert.equal(await page.getByLabel('Q2 How will you keep people safe?').inputValue(), answers.safety);
-  assert.equal(await page.getByLabel('Q4 How will you create local jobs?').inputValue(), answers.jobs);
+  await checkBoth(page, 'bid section after an upload');
   assert.ok(await page.getByRole('link', { name: 'insurance.pdf' }).isVisible());
+  await saveAndContinue(page);
+
+  await page.getByText('You have completed 5 of 5 sections').waitFor();
+  await page.getByRole('link', { name: 'Check your answers and submit' }).click();
+  await page.getByRole('heading', { name: 'Check your answers before submitting your bid' }).waitFor();
+  await checkBoth(page, 'check answers');
+  await screenshot(page, 'provider-bid-check-answers');
+  assert.ok(await page.getByText(answers.safety).isVisible());
   await page.getByRole('button', { name: 'Submit your bid' }).click();
-  await page.getByText('Your bid is submitted and sealed').waitFor();
-  await checkA11y(page, 'bid submitted');
+  await page.getByRole('heading', { name: 'Bid submitted' }).waitFor();
+  await checkBoth(page, 'bid submitted');
+  await screenshot(page, 'provider-bid-submitted');
+  assert.ok(await page.getByText('Your receipt number is a fingerprint').isVisible());
+
   await page.getByRole('link', { name: 'Your bids' }).first().click();
   await checkA11y(page, 'your bids');
   assert.ok(await page.getByText('Submitted').first().isVisible());
+  await page.context().close();
+}
+
+// What has the keyboard focus, in words a failure can show.
+async function focusOf(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    return {
+      tag: e?.tagName.toLowerCase(),
+      id: e?.id || '',
+      text: (e?.innerText || '').trim(),
+    };
+  });
+}
+
+// Presses Tab until the focus is on what `wanted` accepts.
+async function tabTo(page, wanted, what, max = 100) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (wanted(await focusOf(page))) return;
+  }
+  throw new Error(`${what} was not reached with Tab (last focus: ${JSON.stringify(await focusOf(page))})`);
+}
+
+const link = (text) => (f) => f.tag === 'a' && f.text.startsWith(text);
+const button = (text) => (f) => f.tag === 'button' && f.text.startsWith(text);
+const input = (id) => (f) => f.id === id;
+
+async function pressAndWait(page, key) {
+  await Promise.all([page.waitForNavigation(), page.keyboard.press(key)]);
+}
+
+// A provider bids with the keyboard alone: Tab, Space, Enter and typing, from the task
+// list to the confirmation panel.
+async function submitBidByKeyboard(email, answers) {
+  const page = await startBid(email);
+  const section = async (title, fill) => {
+    await tabTo(page, link(title), `the ${title} task`);
+    await pressAndWait(page, 'Enter');
+    await fill();
+    await tabTo(page, button('Save and continue'), 'Save and continue');
+    await pressAndWait(page, 'Enter');
+    await page.getByText('Your draft is saved.').waitFor();
+  };
+  await section('Eligibility', async () => {
+    await tabTo(page, input('answer-Q1-yes'), 'the Yes radio');
+    await page.keyboard.press('Space');
+    assert.ok(await page.getByRole('group', { name: /registered with CQC/ }).getByLabel('Yes').isChecked());
+  });
+  await section('Quality', async () => {
+    await tabTo(page, input('answer-Q2'), 'Q2');
+    await page.keyboard.type(answers.safety);
+  });
+  await section('Price', async () => {
+    await tabTo(page, input('answer-Q3'), 'Q3');
+    await page.keyboard.type(answers.price);
+  });
+  await section('Social value', async () => {
+    await tabTo(page, input('answer-Q4'), 'Q4');
+    await page.keyboard.type(answers.jobs);
+  });
+  await section('Evidence', async () => {
+    await tabTo(page, input('file-Q5'), 'the file input');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles({
+      name: 'insurance.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
+    });
+    await tabTo(page, button('Upload file'), 'Upload file');
+    await pressAndWait(page, 'Enter');
+    await page.getByText('File attached.').waitFor();
+  });
+  await tabTo(page, link('Check your answers and submit'), 'the check answers task');
+  await pressAndWait(page, 'Enter');
+  await tabTo(page, button('Submit your bid'), 'Submit your bid');
+  await pressAndWait(page, 'Enter');
+  await page.getByRole('heading', { name: 'Bid submitted' }).waitFor();
   await page.context().close();
 }
 
@@ -137,7 +279,7 @@ test('two providers find the tender and submit bids', async () => {
     price: '1,150,000.00',
     jobs: 'We will recruit twelve care workers living in Bredon Vale and pay the Real Living Wage.',
   });
-  await submitBid('bids@meadowhomes.example', {
+  await submitBidByKeyboard('bids@meadowhomes.example', {
     safety: 'We follow the council safeguarding policy.',
     price: '1,090,000',
     jobs: 'We hope to recruit locally.',

@@ -4,7 +4,7 @@
 // test passes BASE_URL, TITLE, SECOND_EVALUATOR and SECOND_PASSWORD.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, login } from './lib.mjs';
+import { launch, newPage, checkA11y, login, screenshot } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -125,6 +125,10 @@ test('providers read their outcome and assessment summary', async () => {
     if (email.startsWith('bids@meadow')) {
       await page.getByText('The answer restated the council policy').waitFor();
       await page.getByText('Bright Care named a safeguarding lead').waitFor();
+      // Each score says what it is out of, and who at the council answers questions.
+      await page.getByText(/out of 60$/).first().waitFor();
+      await page.getByText(/If you have questions about this decision, contact .*commissioner@council\.example/).waitFor();
+      await screenshot(page, 'provider-assessment-summary');
     }
     await page.context().close();
   }

@@ -66,12 +66,52 @@ pub struct AssessmentSummary {
     pub winning_price_score: Option<String>,
     pub criteria: Vec<SummaryQuestion>,
     pub standstill_ends_at: DateTime<Utc>,
+    /// What each part is out of: the questionnaire's weights for quality, social value
+    /// and price (none in summaries frozen before they were kept).
+    #[serde(default)]
+    pub out_of: Option<PartWeights>,
+    /// Who at the council answers questions about the decision: "Name at Council
+    /// (email)", the commissioner who created the procurement.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+/// The questionnaire's weights, in percentage points, of each part of the total.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
+pub struct PartWeights {
+    pub quality: u32,
+    pub social_value: u32,
+    pub price: u32,
+}
+
+impl PartWeights {
+    /// The weights of `questionnaire`'s scored, social value and price questions.
+    pub fn of(questionnaire: &crate::evaluation::Questionnaire) -> Self {
+        use crate::evaluation::QuestionKind as K;
+        let sum = |kinds: &[K]| {
+            questionnaire
+                .questions()
+                .filter(|q| kinds.contains(&q.kind))
+                .filter_map(|q| q.weight)
+                .sum()
+        };
+        Self {
+            quality: sum(&[K::Scored]),
+            social_value: sum(&[K::SocialValue]),
+            price: sum(&[K::Price, K::PriceSchedule]),
+        }
+    }
 }
 
 impl From<&AssessmentSummary> for AssessmentSummaryEmail {
     /// As the bidder reads it: pounds, score meanings and London time.
     fn from(s: &AssessmentSummary) -> Self {
         let meaning = |n: i32| Score::new(n).map(|s| s.meaning()).unwrap_or("");
+        let out_of = |score: &str, of: Option<u32>| match of {
+            Some(of) => format!("{score} out of {of}"),
+            None => score.to_string(),
+        };
+        let w = s.out_of;
         Self {
             reference: s.reference.clone(),
             title: s.title.clone(),
@@ -81,9 +121,13 @@ impl From<&AssessmentSummary> for AssessmentSummaryEmail {
             organisation_name: s.organisation_name.clone(),
             successful: s.successful,
             excluded: s.excluded.clone(),
-            your_quality: s.quality.clone(),
-            your_social_value: s.social_value.clone(),
-            your_price_score: s.price_score.clone(),
+            your_quality: out_of(&s.quality, w.map(|w| w.quality)),
+            your_social_value: out_of(&s.social_value, w.map(|w| w.social_value)),
+            has_social_value: w.is_none_or(|w| w.social_value > 0),
+            your_price_score: s
+                .price_score
+                .as_deref()
+                .map(|p| out_of(p, w.map(|w| w.price))),
             your_total: s.total.clone(),
             your_price: s.price_pence.map(|p| Pence(p).to_string()),
             winning_total: s.winning_total.clone(),
@@ -105,8 +149,25 @@ impl From<&AssessmentSummary> for AssessmentSummaryEmail {
                 })
                 .collect(),
             standstill_ends: crate::calendar::london_time(s.standstill_ends_at),
+            contact: s.contact.clone().unwrap_or_else(|| "the council".into()),
         }
     }
+}
+
+/// Who bidders ask about the decision: the commissioner who created the procurement, at
+/// the council, with their email address.
+async fn contact(conn: &mut AsyncPgConnection, row: &ProcurementRow) -> Result<String> {
+    let (name, email): (String, String) = users::table
+        .find(row.competition.created_by)
+        .select((users::name, users::email))
+        .first(conn)
+        .await?;
+    let council: String = organisations::table
+        .find(row.competition.council_id)
+        .select(organisations::legal_name)
+        .first(conn)
+        .await?;
+    Ok(format!("{name} at {council} ({email})"))
 }
 
 /// A bidder's summary: its own marks and, per question, the lot's first successful bid's.
@@ -116,6 +177,7 @@ fn summary(
     bid: &BidResult,
     winner: Option<&BidResult>,
     standstill_ends_at: DateTime<Utc>,
+    (out_of, contact): (PartWeights, &str),
 ) -> AssessmentSummary {
     let winner = winner.filter(|w| w.submission_id != bid.submission_id);
     AssessmentSummary {
@@ -151,6 +213,8 @@ fn summary(
             })
             .collect(),
         standstill_ends_at,
+        out_of: Some(out_of),
+        contact: Some(contact.to_string()),
     }
 }
 
@@ -190,12 +254,16 @@ pub async fn award(
                 } => ProcurementError::refused(Refusal::Awarded, detail),
                 other => other.into(),
             })?;
+        let contact = contact(tx, &row).await?;
         let mut winners = Vec::new();
         for lot in &lots {
             // The successful tender this lot's bidders are compared with: the first chosen.
             let first = lot.bids.iter().find(|b| b.award_rank == Some(1));
+            let questions =
+                crate::evaluation::questionnaires::current(tx, id, lot.lot_id).await?;
+            let weights = PartWeights::of(&questions.questionnaire);
             for bid in &lot.bids {
-                let summary = summary(&row, lot, bid, first, ends);
+                let summary = summary(&row, lot, bid, first, ends, (weights, &contact));
                 diesel::insert_into(assessment_summaries::table)
                     .values((
                         assessment_summaries::submission_id.eq(bid.submission_id),

@@ -203,6 +203,25 @@ pub enum BidStatus {
 }
 
 impl BidStatus {
+    /// Where a bid is from its facts: the one rule for the list of bids and the bid page,
+    /// so both always use the same words.
+    pub fn of(
+        outcome: Option<SubmissionOutcome>,
+        submitted: bool,
+        withdrawn: bool,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match (outcome, submitted, withdrawn) {
+            (Some(SubmissionOutcome::Successful), _, _) => BidStatus::Successful,
+            (Some(_), _, _) => BidStatus::Unsuccessful,
+            (_, _, true) => BidStatus::Withdrawn,
+            (_, true, _) => BidStatus::Submitted,
+            _ if deadline <= now => BidStatus::NotSubmitted,
+            _ => BidStatus::Draft,
+        }
+    }
+
     /// As the provider reads it, and the tag colour.
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
@@ -246,14 +265,13 @@ pub async fn mine(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Vec<M
         .into_iter()
         .filter(|b| tenders.contains(&b.competition_id))
         .map(|b| MyBid {
-            status: match (b.outcome, b.submitted_at, b.withdrawn_at) {
-                (Some(SubmissionOutcome::Successful), _, _) => BidStatus::Successful,
-                (Some(_), _, _) => BidStatus::Unsuccessful,
-                (_, _, Some(_)) => BidStatus::Withdrawn,
-                (_, Some(_), _) => BidStatus::Submitted,
-                (_, None, _) if b.submission_deadline <= now => BidStatus::NotSubmitted,
-                _ => BidStatus::Draft,
-            },
+            status: BidStatus::of(
+                b.outcome,
+                b.submitted_at.is_some(),
+                b.withdrawn_at.is_some(),
+                b.submission_deadline,
+                now,
+            ),
             id: b.id,
             procurement_id: b.competition_id,
             reference: b.reference,
@@ -287,4 +305,35 @@ pub async fn assessment_summary(
         )
     })?;
     serde_json::from_value(summary).map_err(|e| ProcurementError::from(anyhow::Error::from(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BidStatus;
+    use crate::evaluation::SubmissionOutcome;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_bid_has_one_status_from_its_facts() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let (before, after) = (
+            now + chrono::Duration::days(3),
+            now - chrono::Duration::days(1),
+        );
+        let of = |outcome, submitted, withdrawn, deadline| {
+            BidStatus::of(outcome, submitted, withdrawn, deadline, now)
+                .label()
+                .0
+        };
+        assert_eq!(of(None, false, false, before), "Draft");
+        assert_eq!(of(None, false, false, after), "Not submitted");
+        assert_eq!(of(None, true, false, before), "Submitted");
+        // Still "Submitted" while the council opens and evaluates it.
+        assert_eq!(of(None, true, false, after), "Submitted");
+        assert_eq!(of(None, true, true, before), "Withdrawn");
+        let won = Some(SubmissionOutcome::Successful);
+        assert_eq!(of(won, true, false, after), "Successful");
+        let lost = Some(SubmissionOutcome::Unsuccessful);
+        assert_eq!(of(lost, true, false, after), "Not successful");
+    }
 }

@@ -196,6 +196,8 @@ pub struct AssessmentSummaryEmail {
     pub excluded: Option<String>,
     pub your_quality: String,
     pub your_social_value: String,
+    /// Whether the questionnaire asked about social value (no "0.00 out of 0").
+    pub has_social_value: bool,
     pub your_price_score: Option<String>,
     pub your_total: Option<String>,
     pub your_price: Option<String>,
@@ -203,6 +205,8 @@ pub struct AssessmentSummaryEmail {
     pub winning_price_score: Option<String>,
     pub criteria: Vec<SummaryCriterion>,
     pub standstill_ends: String,
+    /// Who to ask about the decision before standstill ends.
+    pub contact: String,
 }
 
 impl Message for AssessmentSummaryEmail {
@@ -215,9 +219,10 @@ impl Message for AssessmentSummaryEmail {
             organisation_name: "Bright Care Services Ltd".into(),
             successful: false,
             excluded: None,
-            your_quality: "42.00".into(),
-            your_social_value: "8.00".into(),
-            your_price_score: Some("21.00".into()),
+            your_quality: "42.00 out of 60".into(),
+            your_social_value: "8.00 out of 10".into(),
+            has_social_value: true,
+            your_price_score: Some("21.00 out of 30".into()),
             your_total: Some("71.00".into()),
             your_price: Some("£1,050.00".into()),
             winning_total: Some("84.50".into()),
@@ -235,6 +240,8 @@ impl Message for AssessmentSummaryEmail {
                 winning_reason: Some("Clear escalation with examples.".into()),
             }],
             standstill_ends: "midnight at the end of 8 February 2027".into(),
+            contact: "Priya Patel at Worcestershire County Council (priya.patel@council.example)"
+                .into(),
         }
     }
 }

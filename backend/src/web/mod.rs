@@ -38,6 +38,7 @@ pub fn templates() -> &'static Handlebars<'static> {
         hb.register_helper("error_for", Box::new(error_for_helper));
         hb.register_helper("has_error", Box::new(has_error_helper));
         hb.register_helper("error_anchor", Box::new(anchor_helper));
+        hb.register_helper("error_href", Box::new(href_helper));
         for (path, bytes) in assets::TEMPLATES {
             let Some(name) = path.strip_suffix(".hbs") else {
                 continue;
@@ -97,6 +98,18 @@ handlebars::handlebars_helper!(has_error_helper: |*args| {
 handlebars::handlebars_helper!(anchor_helper: |field: str| match field.strip_suffix("_date") {
     Some(input) if input_of(field) == input => format!("{input}_day"),
     _ => field.to_string(),
+});
+
+// `(error_href field)`: where an error summary's link goes: the input on this page
+// (`#` and its anchor), or, for a field that is a path ("/bids/1/sections/2#answer-Q3"),
+// the input on another page (check your answers links to each question's own page).
+handlebars::handlebars_helper!(href_helper: |field: str| if field.starts_with('/') {
+    field.to_string()
+} else {
+    format!("#{}", match field.strip_suffix("_date") {
+        Some(input) if input_of(field) == input => format!("{input}_day"),
+        _ => field.to_string(),
+    })
 });
 
 /// A link in the header navigation.

@@ -4,6 +4,7 @@ mod accounts;
 mod architecture;
 mod audit;
 mod auth;
+mod bid_pages;
 mod browser;
 mod dashboards;
 mod email;

@@ -34,56 +34,57 @@ async fn bid(browser: &mut Browser<'_>, id: &str, safeguarding: &str, price: &st
             .await,
     );
     let sid = id_in(&to, "/bids/");
-    page(browser, &to, "Submit your bid").await;
-    // A price that is not money is refused with the question's own message; nothing saved.
+    // The bid is a task list: a task per section, then check and submit (not yet).
+    let tasks = page(browser, &to, "Check your answers and submit").await;
+    assert!(tasks.contains("Cannot start yet") && tasks.contains("Not yet started"));
+    assert!(tasks.contains(&format!("href=\"/bids/{sid}/sections/1\"")));
+    let (eligibility, quality, pricing, evidence) = (
+        format!("{to}/sections/1"),
+        format!("{to}/sections/2"),
+        format!("{to}/sections/3"),
+        format!("{to}/sections/4"),
+    );
+    // Save and continue goes back to the task list.
+    let saved = browser
+        .post(&eligibility, &[("Q1", "yes"), ("action", "continue")], true)
+        .await;
+    assert_eq!(location(&saved), format!("{to}?done=draft"));
+    // A price that is not money is refused with the question's own message, linked to
+    // its input, and shown again as typed; nothing saved.
     let bad = browser
-        .post(
-            &to,
-            &[
-                ("Q1", "yes"),
-                ("Q2", safeguarding),
-                ("Q3", "about £1k"),
-                ("action", "save"),
-            ],
-            true,
-        )
+        .post(&pricing, &[("Q3", "about £1k"), ("action", "save")], true)
         .await;
     assert_eq!(bad.status, 422);
     assert!(bad.text().contains("enter the price in pounds and pence"));
+    assert!(bad.text().contains("href=\"#answer-Q3\""));
+    assert!(bad.text().contains("govuk-input--error") && bad.text().contains("about £1k"));
     let saved = browser
-        .post(
-            &to,
-            &[
-                ("Q1", "yes"),
-                ("Q2", safeguarding),
-                ("Q3", price),
-                ("action", "save"),
-            ],
-            true,
-        )
+        .post(&pricing, &[("Q3", price), ("action", "save")], true)
+        .await;
+    assert_eq!(location(&saved), format!("{pricing}?done=draft"));
+    let saved = browser
+        .post(&quality, &[("Q2", safeguarding), ("action", "save")], true)
         .await;
     assert!(location(&saved).ends_with("done=draft"));
-    // The page's script saves drafts in the background: a 204 and nothing else.
+    // The page's script saves a section's drafts in the background: a 204, and only that
+    // section's answers change.
     let autosave = browser
         .post_with_headers(
-            &to,
+            &quality,
             &[("Q2", "draft in progress"), ("action", "save")],
             &[("X-Autosave", "1")],
         )
         .await;
     assert_eq!(autosave.status, 204);
-    page(browser, &to, "draft in progress").await;
-    // Uploading a file, as the page asks, is a button of the same form: what was typed
-    // alongside is saved with it, never lost.
+    page(browser, &quality, "draft in progress").await;
+    let first = page(browser, &eligibility, "Q1").await;
+    assert!(first.contains(r#"value="yes" checked"#), "section 1 kept");
+    // Uploading a file is a button of the section's form: what was typed alongside is
+    // saved with it, never lost.
     let uploaded = browser
         .post_multipart(
-            &to,
-            &[
-                ("Q1", "yes"),
-                ("Q2", "typed just before uploading"),
-                ("Q3", price),
-                ("action", "upload:Q4"),
-            ],
+            &evidence,
+            &[("action", "upload:Q4")],
             "file:Q4",
             "insurance.pdf",
             PDF,
@@ -94,27 +95,27 @@ async fn bid(browser: &mut Browser<'_>, id: &str, safeguarding: &str, price: &st
         "{}",
         uploaded.text()
     );
-    let after = page(browser, &to, "typed just before uploading").await;
-    assert!(after.contains("insurance.pdf"));
-    let submitted = browser
+    page(browser, &evidence, "insurance.pdf").await;
+    let saved = browser
         .post(
-            &to,
-            &[
-                ("Q1", "yes"),
-                ("Q2", safeguarding),
-                ("Q3", price),
-                ("action", "submit"),
-            ],
+            &quality,
+            &[("Q2", safeguarding), ("action", "continue")],
             true,
         )
         .await;
-    assert!(location(&submitted).ends_with("done=submitted"));
-    page(
-        browser,
-        &format!("{to}?done=submitted"),
-        "Your bid is submitted and sealed",
-    )
-    .await;
+    assert_eq!(location(&saved), format!("{to}?done=draft"));
+    // Every section complete: check your answers, then submit.
+    let tasks = page(browser, &to, "You have completed 4 of 4 sections").await;
+    assert!(tasks.contains(&format!("href=\"/bids/{sid}/check\"")));
+    let check = page(browser, &format!("{to}/check"), "Check your answers").await;
+    assert!(check.contains("insurance.pdf") && check.contains(&safeguarding[..10]));
+    assert!(check.contains(&format!("href=\"/bids/{sid}/sections/3#answer-Q3\"")));
+    assert!(check.contains("Submit your bid"));
+    let submitted = browser.post(&format!("{to}/check"), &[], true).await;
+    assert_eq!(location(&submitted), format!("{to}/receipt"));
+    let receipt = page(browser, &format!("{to}/receipt"), "Bid submitted").await;
+    assert!(receipt.contains("Your receipt number") && receipt.contains("What happens next"));
+    page(browser, &format!("{to}/check"), "Submit again").await;
     sid
 }
 
@@ -681,6 +682,16 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     )
     .await;
     assert!(summary.contains("Restates the policy without examples."));
+    // Each score says what it is out of, and who at the council to ask.
+    assert!(summary.contains("Quality</dt><dd class=\"govuk-summary-list__value\">"));
+    assert!(
+        summary.contains(" out of 70</dd>"),
+        "quality out of its weight"
+    );
+    assert!(
+        summary.contains("If you have questions about this decision, contact ")
+            && summary.contains(COMMISSIONER)
+    );
     assert!(
         summary.contains("Two clear examples of escalation."),
         "the winning bid's reason is shown"

@@ -740,7 +740,7 @@ async fn uploads_are_checked_for_csrf_first_and_for_size_as_they_stream() {
         async move {
             app.raw(
                 "POST",
-                &to,
+                &format!("{to}/sections/5"),
                 &[
                     ("Content-Type", &content_type),
                     ("Cookie", &cookies),

@@ -1,28 +1,30 @@
-//! A provider's bids: their list, and the bid page, one form whatever the button (save,
-//! submit, attach files, remove a file), saved in one transaction, so nothing typed is
-//! ever lost to a refused file or an incomplete bid.
+//! A provider's bids: their list, and a bid's task list: one task per section of the
+//! questionnaire (`bid_sections`), then check your answers and submit (`bid_check`).
+//! Everything a bid's pages need is read here once ([`load`]), organisation-scoped.
 
-use super::{DoneQuery, ProcurementFacts, kind_hint, size};
+use super::{DoneQuery, ProcurementFacts};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
-use crate::calendar::london_time;
-use crate::evaluation::rules::word_count;
-use crate::evaluation::submissions::{Change, own};
-use crate::evaluation::{Answer, QuestionKind, Questionnaire, queries, questionnaires};
-use crate::http::problem::FieldError;
-use crate::money::Pence;
+use crate::calendar::{london_time, time_left};
+use crate::evaluation::model::{Competition, SubmissionRow};
+use crate::evaluation::rules::{incomplete, word_count};
+use crate::evaluation::submissions::own;
+use crate::evaluation::{
+    Answer, Question, QuestionKind, Questionnaire, QuestionnaireView, Section, SubmissionView,
+    queries, questionnaires,
+};
+use crate::procurement::award::AssessmentSummary;
+use crate::procurement::bids::{self, BidStatus};
 use crate::procurement::emails::AssessmentSummaryEmail;
-use crate::procurement::{bids, procurements};
+use crate::procurement::{ProcurementStatus, ProcurementView, procurements};
 use crate::state::AppState;
 use crate::web::confirm::{ConfirmForm, Confirmation, render_confirmation};
 use crate::web::forms::CsrfForm;
-use crate::web::multipart::PageForm;
-use crate::web::page::{page_errors, shown_on_page};
-use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page, see_other};
+use crate::web::tasks::{Task, TaskStatus};
+use crate::web::{Feedback, Layout, PageError, PageUser, after_post, render_page};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Serialize)]
@@ -32,6 +34,7 @@ struct BidRow {
     title: String,
     lot: Option<i32>,
     deadline: String,
+    time_left: String,
     status: &'static str,
     colour: &'static str,
 }
@@ -51,6 +54,7 @@ pub async fn list_page(
     let mut conn = state.db().await?;
     let mine = bids::mine(&mut conn, &user.0).await?;
     drop(conn);
+    let now = chrono::Utc::now();
     let view = ListView {
         bids: mine
             .into_iter()
@@ -62,6 +66,7 @@ pub async fn list_page(
                     title: b.title,
                     lot: b.lot,
                     deadline: london_time(b.submission_deadline),
+                    time_left: time_left(b.submission_deadline, now),
                     status,
                     colour,
                 }
@@ -79,57 +84,166 @@ pub async fn list_page(
     ))
 }
 
-#[derive(Serialize)]
-struct BandInput {
-    index: usize,
-    label: String,
-    volume: i64,
-    rate: String,
+/// A provider's own bid with everything its pages show: the submission, its procurement,
+/// the questions it answers now (the newest version) and the assessment summary, if any.
+pub(super) struct Bid {
+    pub row: SubmissionRow,
+    pub competition: Competition,
+    pub view: SubmissionView,
+    pub procurement: ProcurementView,
+    pub questions: QuestionnaireView,
+    pub summary: Option<AssessmentSummary>,
 }
 
-#[derive(Serialize)]
-struct FileLine {
-    id: Uuid,
-    name: String,
-    size: String,
+/// The bid `id` if it is this provider organisation's, else 404.
+pub(super) async fn load(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Bid, PageError> {
+    user.require(&[Role::Provider])
+        .map_err(|_| PageError::Forbidden)?;
+    let mut conn = state.db().await?;
+    let (row, competition) = own(&mut conn, user, id).await?;
+    let view = queries::read(&mut conn, user, id).await?;
+    let (procurement, _) = procurements::load(&mut conn, Some(user), competition.id).await?;
+    let procurement = procurements::view(&mut conn, &procurement).await?;
+    // The pages always show the newest version; a submitted bid keeps the one it answered.
+    let questions = questionnaires::current(&mut conn, competition.id, row.lot_id).await?;
+    let summary = bids::assessment_summary(&mut conn, user, id).await.ok();
+    Ok(Bid {
+        row,
+        competition,
+        view,
+        procurement,
+        questions,
+        summary,
+    })
 }
 
-#[derive(Serialize)]
-struct QuestionInput {
-    id: String,
-    title: String,
-    guidance: String,
-    hint: String,
-    is_pass_fail: bool,
-    is_text: bool,
-    is_price: bool,
-    is_schedule: bool,
-    is_evidence: bool,
-    yes: bool,
-    no: bool,
-    text: String,
-    words: usize,
-    word_limit: Option<u32>,
-    over: bool,
-    price: String,
-    bands: Vec<BandInput>,
-    files: Vec<FileLine>,
-    error: Option<String>,
-}
+impl Bid {
+    pub fn id(&self) -> Uuid {
+        self.row.id
+    }
 
-#[derive(Serialize)]
-struct SectionInputs {
-    title: String,
-    questions: Vec<QuestionInput>,
+    /// Whether the bid can still change: the procurement is open for bids.
+    pub fn open(&self) -> bool {
+        self.procurement.status == ProcurementStatus::Open
+    }
+
+    pub fn status(&self) -> BidStatus {
+        BidStatus::of(
+            self.row.outcome,
+            self.row.submitted_at.is_some(),
+            self.row.withdrawn_at.is_some(),
+            self.competition.submission_deadline,
+            chrono::Utc::now(),
+        )
+    }
+
+    pub fn sections(&self) -> &[Section] {
+        &self.questions.questionnaire.sections
+    }
+
+    /// Section `n` (counted from 1, as the pages' addresses count), else 404.
+    pub fn section(&self, n: usize) -> Result<&Section, PageError> {
+        n.checked_sub(1)
+            .and_then(|i| self.sections().get(i))
+            .ok_or(PageError::NotFound)
+    }
+
+    /// The section page (counted from 1) of a question.
+    pub fn section_of(&self, question_id: &str) -> Option<usize> {
+        self.sections()
+            .iter()
+            .position(|s| s.questions.iter().any(|q| q.id == question_id))
+            .map(|i| i + 1)
+    }
+
+    pub fn question(&self, question_id: &str) -> Option<&Question> {
+        self.questions.questionnaire.question(question_id)
+    }
+
+    pub fn files_for(&self, question_id: &str) -> usize {
+        self.view
+            .files
+            .iter()
+            .filter(|f| f.question_id == question_id)
+            .count()
+    }
+
+    /// Whether a question has an answer (not necessarily one that can be submitted).
+    pub fn answered(&self, q: &Question) -> bool {
+        let empty = Answer::default();
+        let a = self.view.answers.get(&q.id).unwrap_or(&empty);
+        match q.kind {
+            QuestionKind::PassFail => a.choice.is_some(),
+            QuestionKind::Price => a.price_pence.is_some_and(|p| p > 0),
+            QuestionKind::PriceSchedule => a
+                .rates_pence
+                .as_ref()
+                .is_some_and(|r| r.iter().any(|p| *p > 0)),
+            QuestionKind::Evidence => self.files_for(&q.id) > 0,
+            _ => word_count(a.text.as_deref().unwrap_or("")) > 0,
+        }
+    }
+
+    /// Where a section stands: by the answers given, and "Needs attention" when an answer
+    /// given would be refused on submitting (over its word limit).
+    pub fn section_status(&self, section: &Section) -> TaskStatus {
+        let done = section
+            .questions
+            .iter()
+            .filter(|q| self.answered(q))
+            .count();
+        let one = Questionnaire {
+            sections: vec![section.clone()],
+        };
+        let refused = incomplete(&one, &self.view.answers, |q| self.files_for(q));
+        // A written answer given but refused is over its word limit.
+        let attention = refused.iter().any(|e| {
+            self.question(&e.field)
+                .is_some_and(|q| q.kind.takes_text() && self.answered(q))
+        });
+        if attention {
+            TaskStatus::NeedsAttention
+        } else if refused.is_empty() && !section.questions.is_empty() {
+            TaskStatus::Completed
+        } else {
+            TaskStatus::of(done, section.questions.len())
+        }
+    }
+
+    /// Whether every section is complete, so the bid can be checked and submitted.
+    pub fn complete(&self) -> bool {
+        self.sections()
+            .iter()
+            .all(|s| self.section_status(s) == TaskStatus::Completed)
+    }
+
+    /// The deadline and the time left, as one line.
+    pub fn deadline(&self) -> String {
+        let deadline = self.competition.submission_deadline;
+        format!(
+            "{} ({})",
+            london_time(deadline),
+            time_left(deadline, chrono::Utc::now())
+        )
+    }
+
+    /// The caption above each page's heading.
+    pub fn caption(&self) -> String {
+        match self.view.lot {
+            Some(l) => format!("{}, lot {l}", self.procurement.reference),
+            None => self.procurement.reference.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct BidFacts {
     id: Uuid,
     status: &'static str,
-    lot: Option<i32>,
+    colour: &'static str,
+    deadline: String,
     submitted_at: Option<String>,
-    digest: Option<String>,
+    receipt: Option<String>,
     withdrawn_at: Option<String>,
     changed_since: bool,
     submitted: bool,
@@ -138,130 +252,100 @@ struct BidFacts {
 #[derive(Serialize)]
 struct BidView {
     bid: BidFacts,
+    caption: String,
     p: ProcurementFacts,
-    sections: Vec<SectionInputs>,
     open: bool,
+    tasks: Vec<Task>,
+    sections_done: usize,
+    sections_total: usize,
     summary: Option<AssessmentSummaryEmail>,
     version_changed: bool,
 }
 
-/// The bid page, with `feedback` and the answers as typed (when shown again).
+/// The task list of a bid: one task per section, then check and submit.
+fn tasks(bid: &Bid) -> Vec<Task> {
+    let id = bid.id();
+    let mut tasks: Vec<Task> = bid
+        .sections()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let done = s.questions.iter().filter(|q| bid.answered(q)).count();
+            let total = s.questions.len();
+            Task::new(
+                format!("section-{}", i + 1),
+                s.title.clone(),
+                Some(format!("/bids/{id}/sections/{}", i + 1)),
+                bid.section_status(s),
+            )
+            .hint(format!(
+                "{done} of {total} question{} answered",
+                if total == 1 { "" } else { "s" }
+            ))
+        })
+        .collect();
+    if bid.open() {
+        let status = if bid.complete() {
+            TaskStatus::NotStarted
+        } else {
+            TaskStatus::CannotStartYet
+        };
+        tasks.push(Task::new(
+            "check",
+            "Check your answers and submit",
+            Some(format!("/bids/{id}/check")),
+            status,
+        ));
+    }
+    tasks
+}
+
+/// The bid's task list page, with `feedback`.
 async fn show(
     state: &AppState,
     user: &AuthUser,
     csrf: &CsrfToken,
     id: Uuid,
     feedback: Feedback,
-    entered: Option<&BTreeMap<String, Answer>>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(&[Role::Provider])
-        .map_err(|_| PageError::Forbidden)?;
-    let mut conn = state.db().await?;
-    let (row, competition) = own(&mut conn, user, id).await?;
-    let bid = queries::read(&mut conn, user, id).await?;
-    let (procurement, _) = procurements::load(&mut conn, Some(user), competition.id).await?;
-    let view = procurements::view(&mut conn, &procurement).await?;
-    // The form always shows the newest version; a submitted bid keeps the one it answered.
-    let current = questionnaires::current(&mut conn, competition.id, row.lot_id).await?;
-    let summary = bids::assessment_summary(&mut conn, user, id).await.ok();
-    drop(conn);
-    let answers = entered.unwrap_or(&bid.answers);
-    let files = |q: &str| {
-        bid.files
-            .iter()
-            .filter(|f| f.question_id == q)
-            .map(|f| FileLine {
-                id: f.file.id,
-                name: f.file.file_name.clone(),
-                size: size(f.file.size_bytes),
-            })
-            .collect()
-    };
-    let sections = current
-        .questionnaire
-        .sections
-        .iter()
-        .map(|s| SectionInputs {
-            title: s.title.clone(),
-            questions: s
-                .questions
-                .iter()
-                .map(|q| {
-                    let a = answers.get(&q.id).cloned().unwrap_or_default();
-                    let text = a.text.clone().unwrap_or_default();
-                    let words = word_count(&text);
-                    QuestionInput {
-                        id: q.id.clone(),
-                        title: q.title.clone(),
-                        guidance: q.guidance.clone(),
-                        hint: kind_hint(q),
-                        is_pass_fail: q.kind == QuestionKind::PassFail,
-                        is_text: q.kind.takes_text(),
-                        is_price: q.kind == QuestionKind::Price,
-                        is_schedule: q.kind == QuestionKind::PriceSchedule,
-                        is_evidence: q.kind == QuestionKind::Evidence,
-                        yes: a.choice == Some(true),
-                        no: a.choice == Some(false),
-                        words,
-                        word_limit: q.word_limit,
-                        over: q.word_limit.is_some_and(|l| words > l as usize),
-                        text,
-                        price: a
-                            .price_pence
-                            .map(|p| Pence(p).for_input())
-                            .unwrap_or_default(),
-                        bands: q
-                            .bands
-                            .iter()
-                            .enumerate()
-                            .map(|(i, b)| BandInput {
-                                index: i,
-                                label: b.label.clone(),
-                                volume: b.volume,
-                                rate: a
-                                    .rates_pence
-                                    .as_ref()
-                                    .and_then(|r| r.get(i))
-                                    .map(|p| Pence(*p).for_input())
-                                    .unwrap_or_default(),
-                            })
-                            .collect(),
-                        files: files(&q.id),
-                        error: feedback
-                            .errors
-                            .iter()
-                            .find(|e| e.field == format!("answer-{}", q.id))
-                            .map(|e| e.message.clone()),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
+    let bid = load(state, user, id).await?;
+    let (status, colour) = bid.status().label();
+    let v = &bid.view;
+    let tasks = tasks(&bid);
     let page_view = BidView {
         bid: BidFacts {
-            id: bid.id,
-            status: bid.status.label(),
-            lot: bid.lot,
-            submitted_at: bid.submitted_at.map(london_time),
-            digest: bid.digest.clone(),
-            withdrawn_at: bid.withdrawn_at.map(london_time),
-            changed_since: bid
+            id: v.id,
+            status,
+            colour,
+            deadline: bid.deadline(),
+            submitted_at: v.submitted_at.map(london_time),
+            receipt: v.digest.clone().filter(|_| v.withdrawn_at.is_none()),
+            withdrawn_at: v.withdrawn_at.map(london_time),
+            changed_since: v
                 .submitted_at
-                .is_some_and(|s| bid.updated_at > s + chrono::Duration::seconds(1)),
-            submitted: bid.submitted_at.is_some(),
+                .is_some_and(|s| v.updated_at > s + chrono::Duration::seconds(1)),
+            submitted: v.submitted_at.is_some(),
         },
-        open: view.status == crate::procurement::ProcurementStatus::Open,
-        p: ProcurementFacts::from(&view),
-        sections,
-        summary: summary.as_ref().map(AssessmentSummaryEmail::from),
-        version_changed: bid.questionnaire_version != current.version.version,
+        caption: bid.caption(),
+        open: bid.open(),
+        p: ProcurementFacts::from(&bid.procurement),
+        sections_done: bid
+            .sections()
+            .iter()
+            .filter(|s| bid.section_status(s) == TaskStatus::Completed)
+            .count(),
+        sections_total: bid.sections().len(),
+        tasks,
+        summary: bid.summary.as_ref().map(AssessmentSummaryEmail::from),
+        version_changed: v.questionnaire_version != bid.questions.version.version,
     };
     let layout = Layout::new(
-        format!("Your bid for {}", view.title),
+        format!("Your bid for {}", bid.procurement.title),
         "/bids",
         Some(user),
         csrf,
-    );
+    )
+    .back_to("/bids");
     Ok(render_page(
         "procurement/bid",
         layout,
@@ -272,7 +356,7 @@ async fn show(
     ))
 }
 
-/// GET /bids/{id}
+/// GET /bids/{id}: the bid's task list.
 pub async fn page(
     state: web::Data<AppState>,
     user: PageUser,
@@ -280,184 +364,7 @@ pub async fn page(
     id: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    show(&state, &user.0, &csrf, *id, query.feedback(), None).await
-}
-
-/// Reads the bid form into answers, with errors for what cannot be read (prices).
-fn answers_from_form(
-    questionnaire: &Questionnaire,
-    pairs: &[(String, String)],
-) -> (BTreeMap<String, Answer>, Vec<FieldError>) {
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let mut answers = BTreeMap::new();
-    let mut errors = Vec::new();
-    for q in questionnaire.questions() {
-        let mut a = Answer::default();
-        match q.kind {
-            QuestionKind::PassFail => {
-                a.choice = get(&q.id).and_then(|v| match v {
-                    "yes" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                })
-            }
-            QuestionKind::Evidence => continue,
-            QuestionKind::Price => match get(&q.id).map(Pence::parse_pounds) {
-                Some(Ok(Some(p))) => a.price_pence = Some(p.0),
-                Some(Err(_)) => errors.push(FieldError::new(
-                    format!("answer-{}", q.id),
-                    format!(
-                        "{}: enter the price in pounds and pence, like 1250.00",
-                        q.id
-                    ),
-                )),
-                _ => {}
-            },
-            QuestionKind::PriceSchedule => {
-                let mut rates = Vec::new();
-                let mut any = false;
-                for i in 0..q.bands.len() {
-                    match get(&format!("{}.{i}", q.id)).map(Pence::parse_pounds) {
-                        Some(Ok(Some(p))) => {
-                            rates.push(p.0);
-                            any = true;
-                        }
-                        Some(Err(_)) => {
-                            errors.push(FieldError::new(
-                                format!("answer-{}", q.id),
-                                format!(
-                                    "{}: enter each rate in pounds and pence, like 24.50",
-                                    q.id
-                                ),
-                            ));
-                            rates.push(0);
-                        }
-                        _ => rates.push(0),
-                    }
-                }
-                if any {
-                    a.rates_pence = Some(rates);
-                }
-            }
-            _ => a.text = get(&q.id).map(|t| t.replace("\r\n", "\n")),
-        }
-        answers.insert(q.id.clone(), a);
-    }
-    (answers, errors)
-}
-
-/// What the bid form's buttons ask for (`action`): save, submit, upload the files chosen
-/// for a question, or remove a file. Files chosen are uploaded whichever button is pressed.
-fn change_of(questionnaire: &Questionnaire, form: PageForm) -> (Change, Vec<FieldError>) {
-    let (answers, errors) = answers_from_form(questionnaire, &form.fields);
-    let action = form.get("action").unwrap_or("save").to_string();
-    let remove = action
-        .strip_prefix("remove:")
-        .and_then(|f| Uuid::parse_str(f).ok());
-    let uploads = form
-        .files
-        .into_iter()
-        .filter_map(|f| {
-            let question = f.field.strip_prefix("file:")?.to_string();
-            Some((question, f.file_name, f.bytes))
-        })
-        .collect();
-    let change = Change {
-        answers,
-        uploads,
-        remove,
-        submit: action == "submit",
-    };
-    (change, errors)
-}
-
-/// The page's input for an answer's error.
-fn answer_field(field: &str) -> String {
-    if field == "main-content" {
-        field.into()
-    } else {
-        format!("answer-{field}")
-    }
-}
-
-/// POST /bids/{id}: the whole bid form, one transaction whatever the button. The answers
-/// typed are always kept, even when a file is refused or the bid is not yet complete. A
-/// request with `X-Autosave: 1` (the page's script) only saves and answers 204.
-pub async fn save(
-    state: web::Data<AppState>,
-    user: PageUser,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    form: PageForm,
-) -> Result<HttpResponse, PageError> {
-    let (actor, id) = (&user.0, *id);
-    let autosave = req.headers().get("X-Autosave").is_some();
-    let csrf = form.csrf.clone();
-    let mut conn = state.db().await?;
-    let (row, competition) = own(&mut conn, actor, id).await?;
-    // The form shows (and the draft answers) the newest version.
-    let current = questionnaires::current(&mut conn, competition.id, row.lot_id).await?;
-    let (mut change, mut errors) = change_of(&current.questionnaire, form);
-    if autosave {
-        change.uploads.clear();
-        change.remove = None;
-        change.submit = false;
-    }
-    let entered = change.answers.clone();
-    let focus = change.uploads.first().map(|u| u.0.clone());
-    let removing = change.remove.is_some();
-    change.submit = change.submit && errors.is_empty();
-    let result = bids::change(&mut conn, &state.files, &state.mail, actor, id, change).await;
-    drop(conn);
-    if autosave {
-        return Ok(match result {
-            Ok(_) if errors.is_empty() => HttpResponse::NoContent().finish(),
-            Ok(_) => HttpResponse::UnprocessableEntity().finish(),
-            Err(e) => {
-                let p = crate::http::problem::Problem::from(e);
-                HttpResponse::build(StatusCode::from_u16(p.status).unwrap_or(StatusCode::CONFLICT))
-                    .finish()
-            }
-        });
-    }
-    match result {
-        Ok(outcome) => {
-            errors.extend(
-                outcome
-                    .errors
-                    .into_iter()
-                    .map(|e| FieldError::new(answer_field(&e.field), e.message)),
-            );
-            if errors.is_empty() {
-                let done = if outcome.submitted.is_some() {
-                    "submitted".to_string()
-                } else if let Some(q) = focus {
-                    format!("uploaded#{q}")
-                } else if removing {
-                    "removed".into()
-                } else {
-                    "draft".into()
-                };
-                return Ok(see_other(&format!("/bids/{id}?done={done}")));
-            }
-        }
-        Err(e) => {
-            let p = crate::http::problem::Problem::from(e);
-            if !shown_on_page(&p) {
-                return Err(p.into());
-            }
-            errors.extend(page_errors(&p, answer_field));
-        }
-    }
-    show(
-        &state,
-        actor,
-        &csrf,
-        id,
-        Feedback::errors(errors),
-        Some(&entered),
-    )
-    .await
+    show(&state, &user.0, &csrf, *id, query.feedback()).await
 }
 
 /// POST /bids/{id}/withdraw
@@ -501,7 +408,8 @@ pub async fn withdraw(
             back: format!("/bids/{id}"),
             back_text: "No, go back to my bid".into(),
         };
-        let layout = Layout::new("Withdraw your bid", "/bids", Some(&user.0), &form.csrf);
+        let layout = Layout::new("Withdraw your bid", "/bids", Some(&user.0), &form.csrf)
+            .back_to(format!("/bids/{id}"));
         return Ok(render_confirmation(layout, &confirmation, &form.csrf));
     }
     let result = bids::withdraw(&mut conn, &user.0, *id).await;
@@ -510,17 +418,7 @@ pub async fn withdraw(
         result,
         |_| format!("/bids/{id}?done=withdrawn"),
         |f: &str| f.to_string(),
-        async |errors| {
-            show(
-                &state,
-                &user.0,
-                &form.csrf,
-                *id,
-                Feedback::errors(errors),
-                None,
-            )
-            .await
-        },
+        async |errors| show(&state, &user.0, &form.csrf, *id, Feedback::errors(errors)).await,
     )
     .await
 }

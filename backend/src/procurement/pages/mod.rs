@@ -3,6 +3,8 @@
 //! results for commissioners; declarations and score sheets for evaluators. Each renders a
 //! typed view and handles its forms in the one shape `web::page` writes down.
 
+mod bid_check;
+mod bid_sections;
 mod bids;
 mod clarifications;
 mod evaluation;
@@ -42,11 +44,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(opportunities::download_document)),
         )
         .service(resource("/bids").route(web::get().to(bids::list_page)))
+        .service(resource("/bids/{id}").route(web::get().to(bids::page)))
         .service(
-            resource("/bids/{id}")
-                .route(web::get().to(bids::page))
-                .route(web::post().to(bids::save)),
+            resource("/bids/{id}/sections/{n}")
+                .route(web::get().to(bid_sections::page))
+                .route(web::post().to(bid_sections::save)),
         )
+        .service(
+            resource("/bids/{id}/check")
+                .route(web::get().to(bid_check::page))
+                .route(web::post().to(bid_check::submit)),
+        )
+        .service(resource("/bids/{id}/receipt").route(web::get().to(bid_check::receipt)))
         .service(resource("/bids/{id}/withdraw").route(web::post().to(bids::withdraw)))
         .service(
             resource("/submissions/{id}/files/{file_id}").route(web::get().to(bids::download_file)),
@@ -230,6 +239,8 @@ struct ProcurementFacts {
     lots: Vec<Lot>,
     clarification_deadline: String,
     submission_deadline: String,
+    /// How long is left to bid, in words ("3 days left", "closes today at 5:00pm").
+    submission_time_left: String,
     planned_award_date: String,
     standstill_working_days: i32,
     status: StatusTag,
@@ -269,6 +280,7 @@ impl From<&ProcurementView> for ProcurementFacts {
             lots: v.lots.clone(),
             clarification_deadline: london_time(v.clarification_deadline),
             submission_deadline: london_time(v.submission_deadline),
+            submission_time_left: crate::calendar::time_left(v.submission_deadline, Utc::now()),
             planned_award_date: long_date(v.planned_award_date),
             standstill_working_days: v.standstill_working_days,
             status: StatusTag {

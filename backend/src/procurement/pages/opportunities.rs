@@ -133,7 +133,8 @@ struct ClarificationLine {
 struct BidLink {
     id: Uuid,
     lot: Option<i32>,
-    submitted: bool,
+    /// As the list of bids words it.
+    status: &'static str,
 }
 
 #[derive(Serialize)]
@@ -221,7 +222,7 @@ async fn show(
             .map(|b| BidLink {
                 id: b.id,
                 lot: b.lot,
-                submitted: b.submitted_at.is_some(),
+                status: b.status.label().0,
             })
             .collect(),
         lots_without_bid,
