@@ -8,6 +8,7 @@ mod browser;
 mod email;
 mod errors;
 mod evaluation;
+mod evaluator_pages;
 mod jobs;
 mod openapi;
 mod organisations;
