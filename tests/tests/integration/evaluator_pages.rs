@@ -492,3 +492,68 @@ async fn only_the_panel_reads_its_bids_and_nothing_before_the_deadline() {
         .await;
     assert!(matches!(r.status, 403 | 404), "{}", r.status);
 }
+
+#[actix_web::test]
+async fn moderation_shows_each_question_agreed_or_not_and_the_progress() {
+    let app = spawn_app().await;
+    let c = app.token(COMMISSIONER).await;
+    let ev = app.token(EVALUATOR).await;
+    let id = tender::published(&app, &c, "EV-MOD", tender::questionnaire()).await;
+    let bright = tender::bid(&app, &app.token(BRIGHT).await, &id, true).await;
+    let meadow = tender::bid(&app, &app.token(MEADOW).await, &id, false).await;
+    tender::close(&app, &id).await;
+    tender::open_with_panel(&app, &c, &ev, &id).await;
+    tender::score_and_moderate(&app, &c, &ev, &bright, 4, "Agreed at the meeting.").await;
+    let marks: Vec<serde_json::Value> = ["Q2", "Q3", "Q5"]
+        .iter()
+        .map(|q| json!({"question_id": q, "score": 3, "reason": "Sound."}))
+        .collect();
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/submissions/{meadow}/scores"),
+            Some(&ev),
+            &json!({"submit": true, "scores": marks}),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let mut b = app.browser();
+    b.sign_in(COMMISSIONER).await;
+    let path = format!("/procurements/{id}/moderation");
+    let html = page(&mut b, &path, "3 of 6 questions moderated").await;
+    assert_eq!(html.matches("govuk-tag--green\">Agreed").count(), 3);
+    assert_eq!(html.matches("govuk-tag--grey\">Not agreed").count(), 3);
+    assert!(html.contains("See the results so far"));
+    // A missing score links to the first radio, with the red border on its group.
+    let r = b
+        .post(
+            &format!("{path}/{meadow}/Q2"),
+            &[("reason", "No score")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains(&format!("href=\"#m-{meadow}-Q2\"")));
+    assert!(
+        r.text()
+            .contains(&format!("id=\"m-{meadow}-Q2\" name=\"score\""))
+    );
+    for q in ["Q2", "Q3", "Q5"] {
+        let r = b
+            .post(
+                &format!("{path}/{meadow}/{q}"),
+                &[
+                    ("score", "3"),
+                    ("reason", "Sound, as both evaluators said."),
+                ],
+                true,
+            )
+            .await;
+        location(&r);
+    }
+    let html = page(&mut b, &path, "6 of 6 questions moderated").await;
+    assert!(html.contains("Moderation is complete"));
+    assert!(!html.contains("Not agreed"));
+}
