@@ -223,36 +223,7 @@ pub async fn declare(
                 "You have already declared your interests. Ask the commissioner if something has changed.",
             ));
         }
-        let mut errors = Vec::new();
-        for (i, b) in list.iter().enumerate() {
-            match input
-                .iter()
-                .find(|d| d.organisation_id == b.organisation_id)
-            {
-                None => errors.push(FieldError::new(
-                    format!("declarations[{i}]"),
-                    format!("Say whether you have an interest in {}", b.name),
-                )),
-                Some(d) if d.conflicted && d.details.trim().is_empty() => errors.push(FieldError::new(
-                    format!("declarations[{i}].details"),
-                    format!("Describe your interest in {}", b.name),
-                )),
-                Some(d) if d.details.len() > 5000 => errors.push(FieldError::new(
-                    format!("declarations[{i}].details"),
-                    "Use 5,000 characters or fewer",
-                )),
-                _ => {}
-            }
-        }
-        if input
-            .iter()
-            .any(|d| !list.iter().any(|b| b.organisation_id == d.organisation_id))
-        {
-            errors.push(FieldError::new(
-                "declarations",
-                "Declare only against these bidders",
-            ));
-        }
+        let errors = declaration_errors(&list, input);
         if !errors.is_empty() {
             return Err(EvaluationError::invalid(errors));
         }
@@ -291,6 +262,83 @@ pub async fn declare(
         bidders(conn, user, id).await
     })
     .await
+}
+
+/// What is wrong with a declaration against these bidders: each bidder needs a yes or
+/// no, and a yes needs the conflict described. Every message names the bidder.
+fn declaration_errors(list: &[Bidder], input: &[DeclarationInput]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, b) in list.iter().enumerate() {
+        match input
+            .iter()
+            .find(|d| d.organisation_id == b.organisation_id)
+        {
+            None => errors.push(FieldError::new(
+                format!("declarations[{i}]"),
+                format!(
+                    "Say whether you have a conflict of interest with {}",
+                    b.name
+                ),
+            )),
+            Some(d) if d.conflicted && d.details.trim().is_empty() => errors.push(FieldError::new(
+                format!("declarations[{i}].details"),
+                format!("Describe your conflict of interest with {}", b.name),
+            )),
+            Some(d) if d.details.len() > 5000 => errors.push(FieldError::new(
+                format!("declarations[{i}].details"),
+                format!(
+                    "Describe your conflict of interest with {} in 5,000 characters or fewer",
+                    b.name
+                ),
+            )),
+            _ => {}
+        }
+    }
+    if input
+        .iter()
+        .any(|d| !list.iter().any(|b| b.organisation_id == d.organisation_id))
+    {
+        errors.push(FieldError::new(
+            "declarations",
+            "Declare only against these bidders",
+        ));
+    }
+    errors
+}
+
+/// Checks an evaluator's declarations as [`declare`] would, writing nothing: the bidders
+/// with the answers given, for the person to check before they confirm.
+pub async fn check_declarations(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    input: &[DeclarationInput],
+) -> Result<Vec<Bidder>> {
+    let list = bidders(conn, user, id).await?;
+    if list.iter().any(|b| b.conflicted.is_some()) {
+        return Err(EvaluationError::refused(
+            Refusal::AlreadyDeclared,
+            "You have already declared your interests. Ask the commissioner if something has changed.",
+        ));
+    }
+    let errors = declaration_errors(&list, input);
+    if !errors.is_empty() {
+        return Err(EvaluationError::invalid(errors));
+    }
+    Ok(list
+        .into_iter()
+        .map(|mut b| {
+            let d = input
+                .iter()
+                .find(|d| d.organisation_id == b.organisation_id);
+            b.conflicted = d.map(|d| d.conflicted);
+            b.details = d
+                .filter(|d| d.conflicted)
+                .map(|d| d.details.trim().to_string())
+                .unwrap_or_default();
+            b
+        })
+        .collect())
 }
 
 /// Refuses (403) an evaluator who has not declared, or who declared a conflict with this

@@ -10,6 +10,7 @@ mod dashboards;
 mod email;
 mod errors;
 mod evaluation;
+mod evaluator_pages;
 mod jobs;
 mod openapi;
 mod organisations;

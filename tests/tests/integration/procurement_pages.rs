@@ -498,16 +498,23 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         e.get(&format!("/evaluations/{bright_sid}")).await.status,
         403
     );
-    page(
+    // The procurement's page is the evaluator's to-do list.
+    let r = e.get(&format!("/procurements/{id}")).await;
+    assert!(location(&r).ends_with(&format!("/procurements/{id}/evaluation")));
+    let todo = page(
         &mut e,
-        &format!("/procurements/{id}"),
-        "Declare your interests",
+        &format!("/procurements/{id}/evaluation"),
+        "Declare conflicts of interest",
     )
     .await;
+    assert!(
+        todo.contains("Cannot start yet")
+            && todo.contains("Declare your conflicts of interest first")
+    );
     let form = page(
         &mut e,
         &format!("/procurements/{id}/declarations"),
-        "Do you have an interest in",
+        "Do you have a conflict of interest with",
     )
     .await;
     let org0 = first_id_after(&form, "name=\"organisation-0\" value=\"").unwrap();
@@ -524,7 +531,8 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         )
         .await;
     assert_eq!(incomplete.status, 422);
-    let r = e
+    // Continue shows the answers to check; only confirming records them.
+    let check = e
         .post(
             &format!("/procurements/{id}/declarations"),
             &[
@@ -536,7 +544,22 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
             true,
         )
         .await;
-    assert!(location(&r).ends_with("done=declared"));
+    assert_eq!(check.status, 200);
+    assert!(check.text().contains("Check your declarations"));
+    let r = e
+        .post(
+            &format!("/procurements/{id}/declarations"),
+            &[
+                ("organisation-0", &org0),
+                ("interest-0", "no"),
+                ("organisation-1", &org1),
+                ("interest-1", "no"),
+                ("confirmed", "yes"),
+            ],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=declarations-confirmed"));
     for (sid, score, answer) in [
         (&bright_sid, "4", "We train every worker in safeguarding"),
         (&meadow_sid, "2", "We follow the council"),
@@ -554,7 +577,7 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         let missing = e
             .post(
                 &format!("/evaluations/{sid}"),
-                &[("score-Q2", score), ("reason-Q2", ""), ("action", "submit")],
+                &[("score-Q2", score), ("reason-Q2", ""), ("action", "check")],
                 true,
             )
             .await;
@@ -565,12 +588,22 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
                 &[
                     ("score-Q2", score),
                     ("reason-Q2", "Reasons as discussed."),
-                    ("action", "submit"),
+                    ("action", "check"),
                 ],
                 true,
             )
             .await;
-        assert!(location(&r).ends_with("done=scores-submitted"));
+        assert!(location(&r).ends_with(&format!("/evaluations/{sid}/check")));
+        page(
+            &mut e,
+            &format!("/evaluations/{sid}/check"),
+            "Reasons as discussed.",
+        )
+        .await;
+        let r = e
+            .post(&format!("/evaluations/{sid}/submit"), &[], true)
+            .await;
+        assert!(location(&r).ends_with("done=scores-confirmed"));
     }
 
     // Before moderation no bid has a total, an exclusion or a rank: none is known yet.
@@ -801,7 +834,7 @@ async fn the_demo_tenders_render_for_every_role() {
     e.sign_in(EVALUATOR).await;
     let overview = page(
         &mut e,
-        &format!("/procurements/{evaluating}"),
+        &format!("/procurements/{evaluating}/evaluation"),
         "Your evaluation",
     )
     .await;

@@ -336,3 +336,38 @@ pub async fn save_then_submit(
     })
     .await
 }
+
+/// A marked question the evaluator has not finished: what it still needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub question_id: String,
+    /// No score (or, for a pass/fail question, no verdict) yet.
+    pub mark: bool,
+    /// No reason yet.
+    pub reason: bool,
+}
+
+/// The marked questions of the evaluator's sheet that still need a mark or a reason
+/// before it can be submitted (none: it is ready to check and submit). Writes nothing.
+pub async fn unfinished(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    submission_id: Uuid,
+) -> Result<Vec<Unfinished>> {
+    let (row, _) = sheet_access(conn, user, submission_id).await?;
+    let questions = marked_questions(conn, &row).await?;
+    let sheet = score_sheet(conn, user, submission_id).await?;
+    Ok(questions
+        .iter()
+        .filter_map(|q| {
+            let mine = sheet.scores.iter().find(|s| s.question_id == q.id);
+            let mark = mine.is_none_or(|s| s.score.is_none() && s.verdict.is_none());
+            let reason = mine.is_none_or(|s| s.reason.trim().is_empty());
+            (mark || reason).then(|| Unfinished {
+                question_id: q.id.clone(),
+                mark,
+                reason,
+            })
+        })
+        .collect())
+}

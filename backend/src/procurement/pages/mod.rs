@@ -7,12 +7,14 @@ mod bid_check;
 mod bid_sections;
 mod bids;
 mod clarifications;
+mod declarations;
 mod evaluation;
 mod opportunities;
 mod procurement_form;
 mod procurements;
 mod questionnaire;
 mod results;
+mod scoring;
 
 use crate::calendar::{london_time, long_date};
 use crate::evaluation::{Lot, Question, Questionnaire};
@@ -112,8 +114,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/procurements/{id}/declarations")
-                .route(web::get().to(evaluation::declarations_page))
-                .route(web::post().to(evaluation::declare)),
+                .route(web::get().to(declarations::declarations_page))
+                .route(web::post().to(declarations::declare)),
+        )
+        .service(
+            resource("/procurements/{id}/evaluation")
+                .route(web::get().to(evaluation::evaluation_page)),
         )
         .service(
             resource("/procurements/{id}/moderation")
@@ -134,8 +140,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/evaluations/{sid}")
-                .route(web::get().to(evaluation::score_sheet_page))
-                .route(web::post().to(evaluation::save_score_sheet)),
+                .route(web::get().to(scoring::score_sheet_page))
+                .route(web::post().to(scoring::save_score_sheet)),
+        )
+        .service(resource("/evaluations/{sid}/check").route(web::get().to(scoring::check_page)))
+        .service(
+            resource("/evaluations/{sid}/submit").route(web::post().to(scoring::submit_scores)),
         );
 }
 
@@ -175,6 +185,12 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "uploaded" => "File attached.",
         "removed" => "File removed.",
         "declared" => "Declarations recorded.",
+        "declarations-confirmed" => {
+            "Your declarations are confirmed. You can now score each bid you have no conflict of interest with."
+        }
+        "scores-confirmed" => {
+            "Your scores are submitted. You can now see the other evaluators' marks for that bid."
+        }
         "scores-saved" => "Your scores are saved as a draft.",
         "scores-submitted" => {
             "Your scores are submitted. You can now see the other evaluators' marks."

@@ -139,6 +139,10 @@ async fn show_with(
     if access == Access::Public {
         return Ok(see_other(&format!("/opportunities/{id}")));
     }
+    // The panel's page for a procurement is their to-do list.
+    if access == Access::Panel {
+        return Ok(see_other(&format!("/procurements/{id}/evaluation")));
+    }
     let view = procurements::view(&mut conn, &row).await?;
     let questionnaire = questionnaires::current(&mut conn, id, None).await?;
     let weights: u32 = questionnaire

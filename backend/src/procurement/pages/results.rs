@@ -41,6 +41,8 @@ struct ModerationLine {
     individual: Vec<Individual>,
     moderated_score: Option<i32>,
     moderated_reason: Option<String>,
+    /// Agreed: a moderated score is recorded.
+    agreed: bool,
     scores: Vec<ScoreRadio>,
 }
 
@@ -51,6 +53,9 @@ struct ModerationBid {
     lot: Option<i32>,
     waiting_for: String,
     ready: bool,
+    /// Questions agreed, of `questions`.
+    agreed: usize,
+    questions: usize,
     items: Vec<ModerationLine>,
 }
 
@@ -59,6 +64,10 @@ struct ModerationView {
     p: ProcurementFacts,
     submissions: Vec<ModerationBid>,
     editable: bool,
+    /// Questions agreed across every bid, of `questions`.
+    agreed: usize,
+    questions: usize,
+    complete: bool,
 }
 
 async fn show_moderation(
@@ -73,8 +82,17 @@ async fn show_moderation(
     let view = procurements::view(&mut conn, &row).await?;
     let items = marking::moderation(&mut conn, user, id).await?;
     drop(conn);
+    let questions: usize = items.iter().map(|s| s.items.len()).sum();
+    let agreed: usize = items
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter(|i| i.moderated_score.is_some() || i.moderated_verdict.is_some())
+        .count();
     let page_view = ModerationView {
         p: ProcurementFacts::from(&view),
+        agreed,
+        questions,
+        complete: questions > 0 && agreed == questions,
         submissions: items
             .into_iter()
             .map(|s| ModerationBid {
@@ -83,6 +101,12 @@ async fn show_moderation(
                 lot: s.lot,
                 ready: s.waiting_for.is_empty(),
                 waiting_for: s.waiting_for.join(", "),
+                agreed: s
+                    .items
+                    .iter()
+                    .filter(|i| i.moderated_score.is_some() || i.moderated_verdict.is_some())
+                    .count(),
+                questions: s.items.len(),
                 items: s
                     .items
                     .into_iter()
@@ -105,6 +129,7 @@ async fn show_moderation(
                                 reason: m.reason,
                             })
                             .collect(),
+                        agreed: i.moderated_score.is_some() || i.moderated_verdict.is_some(),
                         moderated_score: i.moderated_score,
                         moderated_reason: i.moderated_reason,
                     })
@@ -118,7 +143,8 @@ async fn show_moderation(
         "/procurements",
         Some(user),
         csrf,
-    );
+    )
+    .back_to(format!("/procurements/{id}"));
     Ok(render_page(
         "procurement/moderation",
         layout,
@@ -160,7 +186,7 @@ pub async fn moderate(
     let field = format!("r-{sid}-{qid}");
     let Ok(score) = form.data.score.parse::<i32>() else {
         let errors = vec![FieldError::new(
-            field,
+            format!("m-{sid}-{qid}"),
             format!("{qid}: choose the agreed score, from 0 to 5"),
         )];
         return show_moderation(&state, &user.0, &form.csrf, id, Feedback::errors(errors)).await;
