@@ -203,7 +203,8 @@ impl Bid {
         });
         if attention {
             TaskStatus::NeedsAttention
-        } else if refused.is_empty() && !section.questions.is_empty() {
+        } else if refused.is_empty() {
+            // A section left with no questions asks nothing: it never holds a bid back.
             TaskStatus::Completed
         } else {
             TaskStatus::of(done, section.questions.len())
