@@ -177,7 +177,7 @@ async fn for_evaluator(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<
     let mut todo = Vec::new();
     for (id, reference, title, declared, opened_at) in panels {
         let name = format!("{reference} {title}");
-        let href = format!("/procurements/{id}");
+        let href = format!("/procurements/{id}/evaluation");
         if declared.is_none() {
             todo.push(ToDo {
                 title: format!("Declare any conflicts of interest for {name}"),
