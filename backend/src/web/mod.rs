@@ -38,6 +38,7 @@ pub fn templates() -> &'static Handlebars<'static> {
         hb.register_helper("error_for", Box::new(error_for_helper));
         hb.register_helper("has_error", Box::new(has_error_helper));
         hb.register_helper("error_anchor", Box::new(anchor_helper));
+        hb.register_helper("error_href", Box::new(error_href_helper));
         for (path, bytes) in assets::TEMPLATES {
             let Some(name) = path.strip_suffix(".hbs") else {
                 continue;
@@ -97,6 +98,18 @@ handlebars::handlebars_helper!(has_error_helper: |*args| {
 handlebars::handlebars_helper!(anchor_helper: |field: str| match field.strip_suffix("_date") {
     Some(input) if input_of(field) == input => format!("{input}_day"),
     _ => field.to_string(),
+});
+
+// `(error_href field)`: where an error summary's link goes: the input on this page
+// (`#` and its anchor), or, for a field that is itself an address ("/procurements/…"),
+// that page: a problem put right elsewhere (a refused publish) links to its fix.
+handlebars::handlebars_helper!(error_href_helper: |field: str| if field.starts_with('/') {
+    field.to_string()
+} else {
+    match field.strip_suffix("_date") {
+        Some(input) if input_of(field) == input => format!("#{input}_day"),
+        _ => format!("#{field}"),
+    }
 });
 
 /// A link in the header navigation.

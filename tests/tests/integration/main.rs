@@ -5,6 +5,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod browser;
+mod commissioner_pages;
 mod email;
 mod errors;
 mod evaluation;
