@@ -613,3 +613,118 @@ async fn the_results_download_as_a_spreadsheet_only_for_the_council_after_openin
     assert_eq!(o.get(&path).await.status, 404);
     assert_eq!(p.get(&path).await.status, 403);
 }
+
+/// The outbox as an administrator reads it.
+async fn outbox(app: &TestApp) -> Vec<serde_json::Value> {
+    let admin = app.token("admin@council.example").await;
+    app.get("/api/v1/outbox?per_page=100", Some(&admin))
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[actix_web::test]
+async fn a_clarification_question_is_emailed_to_the_councils_commissioners() {
+    use backend::mail::MailContext;
+    use backend::mail::sender::{Sender, Transport};
+    const SINK: &str = env!("CARGO_BIN_EXE_smtp-sink");
+    let app = spawn_app().await;
+    let other = other_council(&app).await;
+    let token = app.token(COMMISSIONER).await;
+    let id = tender::published(&app, &token, "WCC-ASKED-1", tender::questionnaire()).await;
+    let before = outbox(&app).await.len();
+    // A provider asks on the opportunity's page.
+    let mut p = app.browser();
+    p.sign_in(BRIGHT).await;
+    let question = "Is travel time between calls paid within the hourly rate?";
+    let r = p
+        .post(
+            &format!("/opportunities/{id}/questions"),
+            &[("question", question)],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=asked"));
+    let queued = outbox(&app).await;
+    let asked: Vec<_> = queued
+        .iter()
+        .filter(|m| m["template"] == "clarification_asked")
+        .collect();
+    assert_eq!(queued.len() - before, asked.len());
+    let to: Vec<&str> = asked
+        .iter()
+        .map(|m| m["to_address"].as_str().unwrap())
+        .collect();
+    assert!(to.contains(&COMMISSIONER), "{to:?}");
+    assert!(
+        !to.contains(&other),
+        "another council's commissioner is not told"
+    );
+    assert!(to.iter().all(|a| a.ends_with("@council.example")), "{to:?}");
+
+    // Delivered through real SMTP: why it was sent, the procurement, the question, a link.
+    let sink = tests::SmtpSink::start(SINK, None);
+    let settings = tests::with_smtp(app.settings.clone(), &sink.url());
+    let sender = Sender::new(
+        app.pool.clone(),
+        Transport::from_settings(&settings.mail).unwrap(),
+        settings.mail.from.parse().unwrap(),
+        MailContext::from_settings(&settings),
+    );
+    while sender.send_batch().await.unwrap() > 0 {}
+    let messages = sink.messages();
+    let m = messages
+        .iter()
+        .find(|m| {
+            m.contains(&format!("To: {COMMISSIONER}")) || m.contains(&format!("<{COMMISSIONER}>"))
+        })
+        .unwrap_or_else(|| panic!("no email to the commissioner: {messages:?}"));
+    let body = m.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        body.contains("Subject: New clarification question about WCC-ASKED-1"),
+        "{body}"
+    );
+    assert!(body.contains(question));
+    assert!(body.contains(&format!("/procurements/{id}/clarifications")));
+    assert!(body.contains("You received this email because you are a commissioner at the council that runs WCC-ASKED-1"));
+    assert!(body.contains("List-Unsubscribe"), "it can be turned off");
+
+    // A commissioner who turned these emails off is not sent the next one.
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    let prefs = page(&mut c, "/account/notifications", "Clarification questions").await;
+    assert!(prefs.contains("clarification_questions"));
+    let r = c
+        .post(
+            "/account/notifications",
+            &[("kinds", "deadline_reminders")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let before = outbox(&app).await.len();
+    let r = p
+        .post(
+            &format!("/opportunities/{id}/questions"),
+            &[("question", "And mileage?")],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=asked"));
+    let after = outbox(&app).await;
+    assert!(
+        after
+            .iter()
+            .filter(|m| m["template"] == "clarification_asked")
+            .all(|m| m["to_address"] != COMMISSIONER || after.len() == before),
+        "no new email to the commissioner who turned them off"
+    );
+    let to_commissioner = after
+        .iter()
+        .filter(|m| m["template"] == "clarification_asked" && m["to_address"] == COMMISSIONER)
+        .count();
+    assert_eq!(to_commissioner, 1, "only the first question reached them");
+    while sender.send_batch().await.unwrap() > 0 {}
+}
