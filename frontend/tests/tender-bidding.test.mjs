@@ -17,14 +17,30 @@ before(async () => {
 });
 after(async () => browser && (await browser.close()));
 
-async function addQuestion(page, fields) {
-  if (fields.section) await page.getByLabel('Or start a new section').fill(fields.section);
+/** axe at both widths the guides show: desktop (1280 px) and a small phone (375 px). */
+async function checkBoth(page, label) {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await checkA11y(page, `${label} at ${width} px`);
+  }
+  await page.setViewportSize(size);
+}
+
+/** Adds a question the way the builder asks: the kind first, then that kind's fields. */
+async function addQuestion(page, fields, { check = false } = {}) {
+  await page.getByRole('link', { name: 'Add a question' }).click();
+  if (check) await checkBoth(page, 'choose the kind of question');
   await page.getByLabel(fields.kind, { exact: true }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  if (check) await checkBoth(page, `${fields.kind} fields`);
+  if (fields.section) await page.locator('#new_section').fill(fields.section);
+  else if (fields.inSection) await page.getByLabel('Section', { exact: true }).selectOption(fields.inSection);
   await page.getByLabel('Question', { exact: true }).fill(fields.title);
   if (fields.weight) await page.getByLabel('Weight, in percentage points').fill(fields.weight);
-  if (fields.words) await page.getByLabel('Word limit').fill(fields.words);
-  if (fields.pass) await page.getByRole('group', { name: /which answer passes/ }).getByLabel('Yes').check();
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add question' }).click()]);
+  if (fields.words) await page.getByLabel('Word limit (optional)').fill(fields.words);
+  if (fields.pass) await page.getByRole('group', { name: /Which answer passes/ }).getByLabel('Yes').check();
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add the question' }).click()]);
   await page.getByText('Saved.').waitFor();
 }
 
@@ -60,35 +76,86 @@ test('a commissioner builds and publishes a tender', async () => {
   await fillDate(page, 'Planned award date', 40);
   await page.getByRole('button', { name: 'Create procurement' }).click();
   await page.getByText('Procurement created').waitFor();
-  await checkA11y(page, 'procurement overview (draft)');
-  await page.getByRole('link', { name: 'Change these details' }).click();
+
+  // The overview is a task list of the stages before publishing.
+  await page.getByRole('heading', { name: 'Before publishing' }).waitFor();
+  await checkBoth(page, 'procurement overview (draft)');
+  await screenshot(page, 'commissioner-overview');
+  await page.getByRole('link', { name: 'Describe the contract and timetable' }).click();
   assert.equal(
     await page.getByRole('group', { name: 'Clarification questions close' }).getByLabel('Time (24-hour clock)').inputValue(),
     '17:00',
     '"5pm" is kept as 17:00 and shown on the 24-hour clock in a 12-hour locale',
   );
-  await page.goBack();
+  await page.getByRole('link', { name: 'Back', exact: true }).click();
 
-  await page.getByRole('link', { name: 'The questionnaire' }).click();
-  await checkA11y(page, 'empty questionnaire');
-  await addQuestion(page, { section: 'Eligibility', kind: 'Pass or fail', title: 'Is your service registered with CQC for personal care?', pass: true });
-  await addQuestion(page, { section: 'Quality', kind: 'Scored quality question', title: 'How will you keep people safe?', weight: '60', words: '300' });
+  // Publishing now is refused with every problem listed, each linked to its fix.
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText('There is a problem').waitFor();
+  assert.match(page.url(), /\?problems=publish$/);
+  assert.match(await page.title(), /^Error: /);
+  const problems = page.locator('.govuk-error-summary__list a');
+  assert.ok((await problems.count()) >= 2, 'every problem is listed');
+  await page.getByRole('link', { name: 'Questionnaire: Add at least one question' }).waitFor();
+  await checkBoth(page, 'publish refused');
+  await screenshot(page, 'commissioner-publish-errors');
+  await page.getByRole('link', { name: 'Record the conflicts assessment' }).first().click();
+  assert.match(page.url(), /\/conflicts-assessment#assessment$/);
+  await checkBoth(page, 'conflicts assessment');
+  await page.getByLabel('Conflicts assessment').fill('The commissioning team and both evaluators confirmed no links with local home care providers.');
+  await page.getByRole('button', { name: 'Save the conflicts assessment' }).click();
+  await page.getByText('Conflicts assessment recorded').waitFor();
+
+  await page.getByRole('link', { name: 'Write the questions' }).click();
+  await checkBoth(page, 'empty questionnaire');
+  await addQuestion(page, { section: 'Eligibility', kind: 'Pass or fail', title: 'Is your service registered with CQC for personal care?', pass: true }, { check: true });
+  await addQuestion(page, { section: 'Quality', kind: 'Scored quality question', title: 'How will you keep people safe?', weight: '60', words: '250' });
   await addQuestion(page, { section: 'Price', kind: 'Price', title: 'Your price for the first year', weight: '30' });
   await addQuestion(page, { section: 'Social value', kind: 'Social value (scored)', title: 'How will you create local jobs?', weight: '10', words: '200' });
   await addQuestion(page, { section: 'Evidence', kind: 'Evidence (file upload)', title: 'Your insurance certificate' });
   await page.getByText('Weights total 100%').waitFor();
-  await checkA11y(page, 'questionnaire with questions');
+  // Change a question: every field is there as it was.
+  await page.getByRole('link', { name: 'Change Q2' }).click();
+  assert.equal(await page.getByLabel('Word limit (optional)').inputValue(), '250');
+  await checkBoth(page, 'change a question');
+  await page.getByLabel('Word limit (optional)').fill('300');
+  await page.getByRole('button', { name: 'Save the question' }).click();
+  await page.getByText('Scored quality question, weight 60%, up to 300 words').waitFor();
+  // Reorder: a question added last moves up; then it goes again, after a confirmation.
+  await addQuestion(page, { inSection: 'Evidence', kind: 'Information (not scored)', title: 'Anything else we should know?' });
+  await page.getByRole('button', { name: 'Move up Q6' }).click();
+  await page.getByText('Question moved.').waitFor();
+  const ids = await page.locator('.govuk-summary-list__key').allTextContents();
+  assert.ok(ids.indexOf('Q6') < ids.indexOf('Q5'), `Q6 moved above Q5: ${ids}`);
+  await checkBoth(page, 'questionnaire with questions');
+  await screenshot(page, 'commissioner-questionnaire');
+  await page.getByRole('button', { name: 'Remove Q6' }).click();
+  await page.getByRole('button', { name: 'Yes, remove the question' }).click();
+  await page.getByText('Saved.').waitFor();
 
   await page.getByRole('link', { name: 'Back to the procurement' }).click();
   await page.getByRole('button', { name: 'Publish' }).click();
-  await page.getByText('Record the conflicts assessment before publishing').first().waitFor();
-  await checkA11y(page, 'publish refused');
-  await page.getByLabel('Conflicts assessment').fill('The commissioning team and both evaluators confirmed no links with local home care providers.');
-  await page.getByRole('button', { name: 'Save the conflicts assessment' }).click();
-  await page.getByText('Conflicts assessment recorded').waitFor();
-  await page.getByRole('button', { name: 'Publish' }).click();
   await page.getByText('Published. Providers can now see this opportunity').waitFor();
-  await checkA11y(page, 'procurement overview (open)');
+  await page.getByRole('heading', { name: 'Stages of the procurement' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Before publishing' }).count(), 0);
+  await checkBoth(page, 'procurement overview (open)');
+  await screenshot(page, 'commissioner-overview-open');
+
+  // The timetable in a 12-hour browser: 17:00 is shown, typed and kept as 17:00.
+  await page.getByRole('link', { name: 'Change the timetable' }).click();
+  const due = page.getByRole('group', { name: 'Bids are due by' }).getByLabel('Time (24-hour clock)');
+  assert.equal(await due.inputValue(), '12:00');
+  await checkBoth(page, 'change the timetable');
+  await due.fill('17:00');
+  await page.getByLabel('Why the timetable is changing').fill('Five more hours, after a question about the pricing model.');
+  await page.getByRole('button', { name: 'Change the timetable' }).click();
+  await page.getByText('Timetable changed').waitFor();
+  await page.getByRole('link', { name: 'Change the timetable' }).click();
+  assert.equal(await due.inputValue(), '17:00');
+  assert.equal(
+    await page.getByRole('group', { name: 'Clarification questions close' }).getByLabel('Time (24-hour clock)').inputValue(),
+    '17:00',
+  );
   await page.context().close();
 });
 

@@ -5,6 +5,7 @@
 // test passes BASE_URL, TITLE, SECOND_EVALUATOR and SECOND_PASSWORD.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { launch, newPage, checkA11y, login, keyboardLogin, screenshot } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
@@ -17,6 +18,16 @@ before(async () => {
 });
 after(async () => browser && (await browser.close()));
 
+/** axe at both widths the guides show: desktop (1280 px) and a small phone (375 px). */
+async function checkBoth(page, label) {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await checkA11y(page, `${label} at ${width} px`);
+  }
+  await page.setViewportSize(size);
+}
+
 async function openProcurement(page) {
   await page.getByRole('link', { name: 'Procurements' }).first().click();
   await checkA11y(page, 'procurements list');
@@ -28,9 +39,11 @@ test('the commissioner opens the bids and sets the panel', async () => {
   await login(page, BASE, 'commissioner@council.example', PASSWORD);
   await openProcurement(page);
   await checkA11y(page, 'closed procurement');
+  await page.getByRole('link', { name: 'Open the bids' }).click();
+  await checkA11y(page, 'bids received');
   await page.getByRole('button', { name: 'Open the bids' }).click();
   await page.getByText('The submissions are open').waitFor();
-  await page.getByRole('link', { name: 'Choose the evaluation panel' }).click();
+  await page.getByRole('link', { name: 'Evaluation panel' }).click();
   await checkA11y(page, 'panel');
   for (const box of await page.getByRole('checkbox').all()) await box.check();
   await page.getByRole('button', { name: 'Save the panel' }).click();
@@ -213,7 +226,7 @@ test('the commissioner moderates and awards', async () => {
   const page = await newPage(browser);
   await login(page, BASE, 'commissioner@council.example', PASSWORD);
   await openProcurement(page);
-  await page.getByRole('link', { name: 'Moderate the scores' }).click();
+  await page.getByRole('link', { name: 'Moderate scores' }).click();
   await page.getByText('0 of 4 questions moderated').waitFor();
   await checkBoth(page, 'moderation');
   await screenshot(page, 'commissioner-moderation');
@@ -246,7 +259,35 @@ test('the commissioner moderates and awards', async () => {
   await page.getByRole('button', { name: 'Yes, award' }).click();
   await page.getByText('Awarded. Every bidder has been emailed').waitFor();
   await page.getByText('Standstill ends').waitFor();
-  await checkA11y(page, 'awarded, in standstill');
+  await checkBoth(page, 'awarded, in standstill');
+  // The results as a spreadsheet, and a page that prints without the navigation.
+  await page.getByRole('link', { name: 'Results and award' }).click();
+  await checkBoth(page, 'results after the award');
+  await screenshot(page, 'commissioner-results');
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download the results as a spreadsheet (CSV)' }).click(),
+  ]);
+  assert.match(csv.suggestedFilename(), /^results-.*\.csv$/);
+  const text = readFileSync(await csv.path(), 'utf8');
+  assert.match(text, /^Lot,Rank,Bidder,Quality score,Social value score,Price \(£\),Price score,Total score,Outcome,Abnormally low price/);
+  assert.match(text, /Bright Care Services Ltd/);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.govuk-service-navigation').isVisible(), false, 'no navigation when printed');
+  await page.emulateMedia({ media: 'screen' });
+  // The contract award notice as the fields to type into the central digital platform.
+  await page.getByRole('link', { name: 'Back', exact: true }).click();
+  await page.getByRole('link', { name: 'Standstill and contract award notice' }).click();
+  await page.getByRole('heading', { name: 'Contract award notice', exact: true }).waitFor();
+  assert.match(await page.locator('main').innerText(), /£[0-9,]+\.[0-9]{2}/);
+  assert.match(await page.locator('main').innerText(), /\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}/);
+  await checkBoth(page, 'standstill and the award notice');
+  await screenshot(page, 'commissioner-notice');
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download the notice as JSON' }).click(),
+  ]);
+  assert.equal(JSON.parse(readFileSync(await json.path(), 'utf8')).notice_type, 'UK6');
   await page.context().close();
 });
 

@@ -37,6 +37,10 @@ fn kinds_for(role: Role) -> &'static [NotificationKind] {
             NotificationKind::OpeningNotices,
             NotificationKind::DeadlineReminders,
         ],
+        Role::Commissioner => &[
+            NotificationKind::DeadlineReminders,
+            NotificationKind::ClarificationQuestions,
+        ],
         _ => &[NotificationKind::DeadlineReminders],
     }
 }

@@ -36,6 +36,7 @@ crate::pg_enum! {
     pub enum NotificationKind: diesel::sql_types::Text {
         OpeningNotices => "opening_notices",
         DeadlineReminders => "deadline_reminders",
+        ClarificationQuestions => "clarification_questions",
     }
 }
 
@@ -48,6 +49,9 @@ impl NotificationKind {
             }
             NotificationKind::DeadlineReminders => {
                 "Reminders a few days before a deadline you are working to"
+            }
+            NotificationKind::ClarificationQuestions => {
+                "Clarification questions: when a provider asks about a procurement your council runs"
             }
         }
     }

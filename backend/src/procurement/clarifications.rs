@@ -1,7 +1,7 @@
 //! Clarification questions before the clarification deadline (database clock), and the
 //! council's answers: privately to the asker, or published, anonymised, to every bidder.
 
-use super::emails::ClarificationAnswered;
+use super::emails::{ClarificationAnswered, ClarificationAsked};
 use super::errors::{ProcurementError, Refusal, Result};
 use super::model::ClarificationView;
 use super::procurements::{interested_users, load, load_managed};
@@ -10,7 +10,7 @@ use crate::auth::{AuthUser, Role};
 use crate::db::schema::{clarifications, organisations, users};
 use crate::evaluation::Access;
 use crate::evaluation::rules::TEXT_MAX;
-use crate::mail::{self, Email, MailContext, Recipient};
+use crate::mail::{self, Email, MailContext, NotificationKind, Recipient};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -71,6 +71,50 @@ pub async fn ask(
             .into_iter()
             .find(|c| c.id == cid)
             .ok_or_else(|| ProcurementError::not_found("Clarification"))
+    })
+    .await
+}
+
+/// [`ask`], and the question emailed to the commissioners of the council that runs the
+/// procurement (each may turn these emails off), in the same transaction.
+pub async fn ask_and_tell_council(
+    conn: &mut AsyncPgConnection,
+    mail_context: &MailContext,
+    user: &AuthUser,
+    id: Uuid,
+    question: &str,
+) -> Result<ClarificationView> {
+    conn.transaction(async |tx| {
+        let view = ask(tx, user, id, question).await?;
+        let (row, _) = load(tx, Some(user), id).await?;
+        let competition = &row.competition;
+        let commissioners: Vec<(String, String, Uuid)> = users::table
+            .filter(users::organisation_id.eq(competition.council_id))
+            .filter(users::role.eq(Role::Commissioner))
+            .filter(users::active.eq(true))
+            .order(users::email)
+            .select((users::email, users::name, users::id))
+            .load(tx)
+            .await?;
+        let message = ClarificationAsked {
+            reference: competition.reference.clone(),
+            title: competition.title.clone(),
+            question: view.question.clone(),
+            clarification_deadline: crate::calendar::london_time(
+                row.procedure.clarification_deadline,
+            ),
+            link: format!("{}/procurements/{}/clarifications", mail_context.public_url, id),
+        };
+        let reason = format!(
+            "You received this email because you are a commissioner at the council that runs {}, and you asked to hear about clarification questions.",
+            competition.reference
+        );
+        for c in commissioners {
+            let email = Email::new(&message, Recipient::from(c), reason.clone())
+                .optional(NotificationKind::ClarificationQuestions);
+            mail::enqueue(tx, mail_context, email).await?;
+        }
+        Ok(view)
     })
     .await
 }

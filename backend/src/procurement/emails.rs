@@ -133,6 +133,30 @@ impl Message for ClarificationAnswered {
     }
 }
 
+/// A provider's clarification question, to the commissioners of the council that runs
+/// the procurement (they may turn these off).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClarificationAsked {
+    pub reference: String,
+    pub title: String,
+    pub question: String,
+    pub clarification_deadline: String,
+    pub link: String,
+}
+
+impl Message for ClarificationAsked {
+    const TEMPLATE: &'static str = "clarification_asked";
+    fn sample() -> Self {
+        Self {
+            reference: "WCC-2026-014".into(),
+            title: "Home care in Severnside".into(),
+            question: "Is travel time between calls paid within the hourly rate?".into(),
+            clarification_deadline: "8 January 2027 at 5:00pm".into(),
+            link: "https://care.example/procurements/0b7e/clarifications".into(),
+        }
+    }
+}
+
 /// A receipt for a submitted bid, to who submitted it. It carries no content: an
 /// administrator can read the outbox, and the bid stays sealed until the deadline.
 #[derive(Debug, Clone, Serialize)]
@@ -297,6 +321,7 @@ pub fn samples() -> Vec<(&'static str, serde_json::Value)> {
         sample::<QuestionnaireChanged>(),
         sample::<ProcurementCancelled>(),
         sample::<ClarificationAnswered>(),
+        sample::<ClarificationAsked>(),
         sample::<SubmissionReceipt>(),
         sample::<AssessmentSummaryEmail>(),
         sample::<StandstillEnded>(),

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bid_pages;
 mod browser;
+mod commissioner_pages;
 mod dashboards;
 mod email;
 mod errors;

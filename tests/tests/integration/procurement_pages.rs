@@ -250,16 +250,42 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         .ends_with("done=saved")
     );
 
-    // Publishing needs the conflicts assessment.
+    // The overview is a task list; publishing is not possible yet.
+    let html = page(&mut c, &overview, "Before publishing").await;
+    assert!(html.contains(r#"href="/procurements/"#) && html.contains("Write the questions"));
+    assert!(html.contains("Cannot start yet"));
+    // A refused publish goes back to the overview and lists every problem, each linked
+    // to its fix; nothing is published.
     let refused = c
         .post(&format!("/procurements/{id}/publish"), &[], true)
         .await;
-    assert_eq!(refused.status, 409);
-    assert!(
-        refused
-            .text()
-            .contains("Record the conflicts assessment before publishing")
+    assert_eq!(refused.status, 303);
+    assert_eq!(
+        location(&refused),
+        format!("/procurements/{id}?problems=publish")
     );
+    let html = c.get(&location(&refused)).await.text();
+    assert!(html.contains("<title>Error: "), "{html}");
+    assert!(html.contains(&format!(
+        r#"<a href="/procurements/{id}/conflicts-assessment#assessment">Record the conflicts assessment</a>"#
+    )));
+    assert!(html.contains("Before publishing"));
+    // The assessment has a page of its own; an empty one is refused there.
+    page(
+        &mut c,
+        &format!("/procurements/{id}/conflicts-assessment"),
+        "Conflicts assessment",
+    )
+    .await;
+    let empty = c
+        .post(
+            &format!("/procurements/{id}/conflicts-assessment"),
+            &[("assessment", "  ")],
+            true,
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.text().contains(r##"<a href="#assessment">"##));
     let r = c
         .post(
             &format!("/procurements/{id}/conflicts-assessment"),
@@ -284,6 +310,15 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         .post(&format!("/procurements/{id}/publish"), &[], true)
         .await;
     assert!(location(&r).ends_with("done=published"));
+    let html = page(&mut c, &overview, "Stages of the procurement").await;
+    assert!(!html.contains("Before publishing"));
+    assert!(html.contains("Answer clarification questions (0 unanswered)"));
+    page(
+        &mut c,
+        &format!("/procurements/{id}/timetable"),
+        "Change the timetable",
+    )
+    .await;
     // The deadline moves later with a reason; earlier is refused on the page.
     let later_still = later + chrono::Duration::days(2);
     let timetable = format!("/procurements/{id}/timetable");
@@ -298,7 +333,7 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
             true,
         )
         .await;
-    assert_eq!(refused.status, 409);
+    assert_eq!(refused.status, 422);
     assert!(refused.text().contains("can only move later"));
     // A date missing its month is refused on that box, with what was typed kept, and
     // the title says there is an error; a time typed as "5pm" is read as 17:00.
@@ -314,7 +349,7 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
             true,
         )
         .await;
-    assert_eq!(refused.status, 409);
+    assert_eq!(refused.status, 422);
     let html = refused.text();
     assert!(html.contains("<title>Error: "), "{html}");
     assert!(html.contains(
@@ -343,7 +378,7 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
         )
         .await;
     assert!(location(&r).ends_with("done=timetable"));
-    let moved = c.get(&format!("/procurements/{id}")).await.text();
+    let moved = c.get(&format!("/procurements/{id}/timetable")).await.text();
     assert!(
         moved.contains(r#"id="clarification_time" name="clarification_time" type="text" autocomplete="off" spellcheck="false" value="17:00""#),
         "the time shows on the 24-hour clock"
@@ -451,7 +486,12 @@ async fn a_tender_runs_end_to_end_through_the_pages() {
     .await;
 
     // Sealed: the commissioner sees only that two bids exist.
-    let overview_html = page(&mut c, &overview, "sealed until you open them").await;
+    let overview_html = page(
+        &mut c,
+        &format!("/procurements/{id}/submissions"),
+        "sealed until you open them",
+    )
+    .await;
     assert!(!overview_html.contains("We train every worker"));
     assert_eq!(
         c.get(&format!(
@@ -783,7 +823,7 @@ async fn the_demo_tenders_render_for_every_role() {
     page(
         &mut c,
         &format!("/procurements/{open}"),
-        "Answer clarifications",
+        "Answer clarification questions",
     )
     .await;
     page(
@@ -801,7 +841,7 @@ async fn the_demo_tenders_render_for_every_role() {
     page(
         &mut c,
         &format!("/procurements/{evaluating}"),
-        "Moderate the scores",
+        "Moderate scores",
     )
     .await;
     page(

@@ -45,7 +45,9 @@ pub async fn ask_clarification(
     input: web::Json<QuestionInput>,
 ) -> Result<HttpResponse, Problem> {
     let mut conn = state.db().await?;
-    let view = clarifications::ask(&mut conn, &user.0, *id, &input.question).await?;
+    let view =
+        clarifications::ask_and_tell_council(&mut conn, &state.mail, &user.0, *id, &input.question)
+            .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -10,11 +10,15 @@ mod clarifications;
 mod declarations;
 mod evaluation;
 mod opportunities;
+mod overview;
 mod procurement_form;
 mod procurements;
+mod question_form;
 mod questionnaire;
 mod results;
+mod results_export;
 mod scoring;
+mod standstill;
 
 use crate::calendar::{london_time, long_date};
 use crate::evaluation::{Lot, Question, Questionnaire};
@@ -68,7 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(procurement_form::new_page))
                 .route(web::post().to(procurement_form::create)),
         )
-        .service(resource("/procurements/{id}").route(web::get().to(procurements::page)))
+        .service(resource("/procurements/{id}").route(web::get().to(overview::page)))
         .service(
             resource("/procurements/{id}/edit")
                 .route(web::get().to(procurement_form::edit_page))
@@ -76,15 +80,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/procurements/{id}/conflicts-assessment")
+                .route(web::get().to(procurements::conflicts_assessment_page))
                 .route(web::post().to(procurements::record_conflicts_assessment)),
         )
         .service(
             resource("/procurements/{id}/timetable")
+                .route(web::get().to(procurements::timetable_page))
                 .route(web::post().to(procurements::change_timetable)),
         )
         .service(
             resource("/procurements/{id}/documents")
+                .route(web::get().to(procurements::documents_page))
                 .route(web::post().to(procurements::upload_document)),
+        )
+        .service(
+            resource("/procurements/{id}/results.csv")
+                .route(web::get().to(results_export::download)),
+        )
+        .service(resource("/procurements/{id}/standstill").route(web::get().to(standstill::page)))
+        .service(
+            resource("/procurements/{id}/award-notice.json")
+                .route(web::get().to(standstill::download)),
+        )
+        .service(
+            resource("/procurements/{id}/submissions")
+                .route(web::get().to(procurements::submissions_page)),
         )
         .service(
             resource("/procurements/{id}/{action:publish|open|cancel|contract-entered}")
@@ -93,11 +113,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/procurements/{id}/questionnaire")
                 .route(web::get().to(questionnaire::page))
-                .route(web::post().to(questionnaire::add_question)),
+                .route(web::post().to(question_form::add_question)),
+        )
+        .service(
+            resource("/procurements/{id}/questionnaire/new")
+                .route(web::get().to(question_form::new_page)),
         )
         .service(
             resource("/procurements/{id}/questionnaire/remove")
                 .route(web::post().to(questionnaire::remove_question)),
+        )
+        .service(
+            resource("/procurements/{id}/questionnaire/{qid}")
+                .route(web::post().to(question_form::change_question)),
+        )
+        .service(
+            resource("/procurements/{id}/questionnaire/{qid}/edit")
+                .route(web::get().to(question_form::edit_page)),
+        )
+        .service(
+            resource("/procurements/{id}/questionnaire/{qid}/kind")
+                .route(web::get().to(question_form::change_kind_page)),
+        )
+        .service(
+            resource("/procurements/{id}/questionnaire/{qid}/move")
+                .route(web::post().to(questionnaire::move_page)),
         )
         .service(
             resource("/procurements/{id}/clarifications")
@@ -156,6 +196,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
             "Procurement created. Next, build the questionnaire and record the conflicts assessment."
         }
         "saved" => "Saved.",
+        "moved" => "Question moved.",
         "published" => "Published. Providers can now see this opportunity and bid.",
         "assessed" => "Conflicts assessment recorded.",
         "opened" => {

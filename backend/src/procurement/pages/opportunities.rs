@@ -295,7 +295,14 @@ pub async fn ask(
     form: CsrfForm<QuestionForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    let result = clarifications::ask(&mut conn, &user.0, *id, &form.data.question).await;
+    let result = clarifications::ask_and_tell_council(
+        &mut conn,
+        &state.mail,
+        &user.0,
+        *id,
+        &form.data.question,
+    )
+    .await;
     drop(conn);
     after_post(
         result,

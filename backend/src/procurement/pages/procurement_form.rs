@@ -394,7 +394,10 @@ pub(super) async fn show_form(
     } else {
         "Create a procurement"
     };
-    let layout = Layout::new(title, "/procurements", Some(user), csrf);
+    let back = id.map_or("/procurements".to_string(), |id| {
+        format!("/procurements/{id}")
+    });
+    let layout = Layout::new(title, "/procurements", Some(user), csrf).back_to(back);
     Ok(render_page(
         "procurement/procurement_form",
         layout,

@@ -1,21 +1,25 @@
-//! Procurements, for the council: the list, and the procurement's page with its actions
-//! (conflicts assessment, timetable, documents, publish, open, cancel, contract entered).
-//! The form to create or change a draft is `procurement_form.rs`.
+//! Procurements, for the council: the list, the stage pages the overview's task list
+//! links to (conflicts assessment, timetable, documents, bids) and their actions (publish,
+//! open, cancel, contract entered). The overview is `overview.rs`; the form to create or
+//! change a draft is `procurement_form.rs`.
 
 use super::procurement_form::{TimetableBoxes, TimetableFields};
 use super::{DoneQuery, ProcurementFacts};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
 use crate::calendar::london_time;
-use crate::evaluation::{Access, competitions, panels, queries, questionnaires};
+use crate::evaluation::{Access, competitions, queries};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{FieldError, Problem};
-use crate::procurement::model::{ProcurementFilter, ProcurementStatus, TimetableInput};
-use crate::procurement::{award, clarifications, documents, procurements};
+use crate::procurement::model::{
+    ProcurementFilter, ProcurementRow, ProcurementStatus, ProcurementView, TimetableInput,
+};
+use crate::procurement::{award, documents, procurements};
 use crate::state::AppState;
 use crate::web::confirm::{ConfirmForm, Confirmation, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::multipart::{PageForm, Upload};
+use crate::web::page::shown_on_page;
 use crate::web::{
     Feedback, Layout, PageError, PageUser, Pagination, after_post, render_page, see_other,
 };
@@ -79,42 +83,13 @@ pub async fn list_page(
 
 #[derive(Serialize)]
 struct SubmissionLine {
-    id: Uuid,
     organisation_name: String,
     lot: Option<i32>,
     status: &'static str,
     submitted_at: Option<String>,
 }
 
-#[derive(Serialize)]
-struct PanelLine {
-    name: String,
-    declared: bool,
-    conflicts: String,
-}
-
-#[derive(Serialize)]
-struct ProcurementPage {
-    p: ProcurementFacts,
-    commissioner: bool,
-    evaluator: bool,
-    declared: bool,
-    conflicts_assessment: Option<String>,
-    questions: usize,
-    weights: u32,
-    weights_ok: bool,
-    version: i32,
-    submissions: Vec<SubmissionLine>,
-    submission_count: usize,
-    panel: Vec<PanelLine>,
-    clarification_count: usize,
-    unanswered: usize,
-    timetable: TimetableBoxes,
-    timetable_reason: String,
-    award_notice: Option<String>,
-}
-
-/// The procurement's page, for the council and its panel (the public see the opportunity).
+/// The procurement's overview with `feedback` (for handlers that show a refusal there).
 pub(super) async fn show(
     state: &AppState,
     user: &AuthUser,
@@ -122,111 +97,264 @@ pub(super) async fn show(
     id: Uuid,
     feedback: Feedback,
 ) -> Result<HttpResponse, PageError> {
-    show_with(state, user, csrf, id, feedback, None).await
+    super::overview::show(state, user, csrf, id, feedback, false).await
 }
 
-/// [`show`], with the timetable change form as it was posted.
-async fn show_with(
+/// A stage page's view: the procurement, and the stage's own fields.
+#[derive(Serialize)]
+struct StagePage<V: Serialize> {
+    p: ProcurementFacts,
+    #[serde(flatten)]
+    stage: V,
+}
+
+/// Renders a stage page of a procurement the user manages, with a back link to the
+/// overview.
+#[allow(clippy::too_many_arguments)]
+async fn render_stage<V: Serialize>(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    template: &str,
+    title: &str,
+    feedback: Feedback,
+    stage: impl AsyncFnOnce(
+        &mut diesel_async::AsyncPgConnection,
+        &ProcurementRow,
+        &ProcurementView,
+    ) -> Result<V, PageError>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.db().await?;
+    let row = procurements::load_managed(&mut conn, user, id).await?;
+    let view = procurements::view(&mut conn, &row).await?;
+    let stage = stage(&mut conn, &row, &view).await?;
+    drop(conn);
+    let layout = Layout::new(
+        format!("{title}: {}", view.title),
+        "/procurements",
+        Some(user),
+        csrf,
+    )
+    .back_to(format!("/procurements/{id}"));
+    Ok(render_page(
+        template,
+        layout,
+        &StagePage {
+            p: ProcurementFacts::from(&view),
+            stage,
+        },
+        feedback,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        csrf,
+    ))
+}
+
+#[derive(Serialize)]
+struct AssessmentStage {
+    assessment: String,
+    editable: bool,
+}
+
+async fn show_assessment(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    typed: Option<String>,
+    feedback: Feedback,
+) -> Result<HttpResponse, PageError> {
+    render_stage(
+        state,
+        user,
+        csrf,
+        id,
+        "procurement/conflicts_assessment",
+        "Conflicts assessment",
+        feedback,
+        async |_, row, view| {
+            Ok(AssessmentStage {
+                assessment: typed.unwrap_or_else(|| {
+                    row.procedure
+                        .conflicts_assessment
+                        .clone()
+                        .unwrap_or_default()
+                }),
+                editable: view.awarded_at.is_none() && view.status != ProcurementStatus::Cancelled,
+            })
+        },
+    )
+    .await
+}
+
+/// GET /procurements/{id}/conflicts-assessment
+pub async fn conflicts_assessment_page(
+    state: web::Data<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    show_assessment(&state, &user.0, &csrf, *id, None, Feedback::default()).await
+}
+
+#[derive(Serialize)]
+struct TimetableStage {
+    open: bool,
+    timetable: TimetableBoxes,
+    timetable_reason: String,
+}
+
+async fn show_timetable(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    posted: Option<&TimetableForm>,
+    feedback: Feedback,
+) -> Result<HttpResponse, PageError> {
+    render_stage(
+        state,
+        user,
+        csrf,
+        id,
+        "procurement/timetable",
+        "Change the timetable",
+        feedback,
+        async |_, _, view| {
+            Ok(TimetableStage {
+                open: view.status == ProcurementStatus::Open,
+                // A refused change shows what was typed, not the timetable as it stands.
+                timetable: posted
+                    .map(|p| p.dates.boxes())
+                    .unwrap_or_else(|| TimetableFields::from_view(view).boxes()),
+                timetable_reason: posted.map(|p| p.reason.clone()).unwrap_or_default(),
+            })
+        },
+    )
+    .await
+}
+
+/// GET /procurements/{id}/timetable
+pub async fn timetable_page(
+    state: web::Data<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    show_timetable(&state, &user.0, &csrf, *id, None, Feedback::default()).await
+}
+
+#[derive(Serialize)]
+struct DocumentsStage {
+    can_add: bool,
+    title: String,
+}
+
+async fn show_documents(
+    state: &AppState,
+    user: &AuthUser,
+    csrf: &CsrfToken,
+    id: Uuid,
+    title: String,
+    feedback: Feedback,
+) -> Result<HttpResponse, PageError> {
+    render_stage(
+        state,
+        user,
+        csrf,
+        id,
+        "procurement/documents",
+        "Documents for bidders",
+        feedback,
+        async |_, _, view| {
+            Ok(DocumentsStage {
+                can_add: view.opened_at.is_none() && view.status != ProcurementStatus::Cancelled,
+                title,
+            })
+        },
+    )
+    .await
+}
+
+/// GET /procurements/{id}/documents
+pub async fn documents_page(
+    state: web::Data<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    show_documents(
+        &state,
+        &user.0,
+        &csrf,
+        *id,
+        String::new(),
+        Feedback::default(),
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct SubmissionsStage {
+    submissions: Vec<SubmissionLine>,
+    submission_count: usize,
+    closed: bool,
+    opened: bool,
+    deadline: String,
+}
+
+async fn show_submissions(
     state: &AppState,
     user: &AuthUser,
     csrf: &CsrfToken,
     id: Uuid,
     feedback: Feedback,
-    posted: Option<&TimetableForm>,
 ) -> Result<HttpResponse, PageError> {
-    let mut conn = state.db().await?;
-    let (row, access) = procurements::load(&mut conn, Some(user), id).await?;
-    if access == Access::Public {
-        return Ok(see_other(&format!("/opportunities/{id}")));
-    }
-    // The panel's page for a procurement is their to-do list.
-    if access == Access::Panel {
-        return Ok(see_other(&format!("/procurements/{id}/evaluation")));
-    }
-    let view = procurements::view(&mut conn, &row).await?;
-    let questionnaire = questionnaires::current(&mut conn, id, None).await?;
-    let weights: u32 = questionnaire
-        .questionnaire
-        .questions()
-        .filter_map(|q| q.weight)
-        .sum();
-    let questions = questionnaire.questionnaire.questions().count();
-    let submissions = if view.status == ProcurementStatus::Draft
-        || view.status == ProcurementStatus::Open && access == Access::Panel
-    {
-        Vec::new()
-    } else {
-        queries::list_submissions_in(&mut conn, user, &row.competition, access)
-            .await
-            .unwrap_or_default()
-    };
-    let panel = panels::panel(&mut conn, id).await?;
-    let clarifications = clarifications::list_clarifications(&mut conn, Some(user), id).await?;
-    drop(conn);
-    let page_view = ProcurementPage {
-        p: ProcurementFacts::from(&view),
-        commissioner: access == Access::Council && user.role == Role::Commissioner,
-        evaluator: access == Access::Panel,
-        declared: panel
-            .iter()
-            .any(|m| m.user_id == user.id && m.declared_at.is_some()),
-        conflicts_assessment: row.procedure.conflicts_assessment.clone(),
-        questions,
-        weights,
-        weights_ok: weights == 100 && questions > 0,
-        version: questionnaire.version.version,
-        submission_count: submissions.len(),
-        submissions: submissions
-            .into_iter()
-            .map(|s| SubmissionLine {
-                id: s.id,
-                organisation_name: s.organisation_name,
-                lot: s.lot,
-                status: s.status.label(),
-                submitted_at: s.submitted_at.map(london_time),
-            })
-            .collect(),
-        panel: panel
-            .into_iter()
-            .map(|m| PanelLine {
-                name: m.name,
-                declared: m.declared_at.is_some(),
-                conflicts: m.conflicts.join(", "),
-            })
-            .collect(),
-        clarification_count: clarifications.len(),
-        unanswered: clarifications.iter().filter(|c| c.answer.is_none()).count(),
-        // A refused change shows what was typed, not the timetable as it stands.
-        timetable: posted
-            .map(|p| p.dates.boxes())
-            .unwrap_or_else(|| TimetableFields::from_view(&view).boxes()),
-        timetable_reason: posted.map(|p| p.reason.clone()).unwrap_or_default(),
-        award_notice: row
-            .procedure
-            .award_notice
-            .as_ref()
-            .map(|n| serde_json::to_string_pretty(n).unwrap_or_default()),
-    };
-    let layout = Layout::new(view.title.clone(), "/procurements", Some(user), csrf);
-    Ok(render_page(
-        "procurement/procurement",
-        layout,
-        &page_view,
-        feedback,
-        StatusCode::CONFLICT,
+    render_stage(
+        state,
+        user,
         csrf,
-    ))
+        id,
+        "procurement/submissions",
+        "Bids",
+        feedback,
+        async |conn, row, view| {
+            let submissions = if view.status == ProcurementStatus::Draft {
+                Vec::new()
+            } else {
+                queries::list_submissions_in(conn, user, &row.competition, Access::Council)
+                    .await
+                    .unwrap_or_default()
+            };
+            Ok(SubmissionsStage {
+                submission_count: submissions.len(),
+                submissions: submissions
+                    .into_iter()
+                    .map(|s| SubmissionLine {
+                        organisation_name: s.organisation_name,
+                        lot: s.lot,
+                        status: s.status.label(),
+                        submitted_at: s.submitted_at.map(london_time),
+                    })
+                    .collect(),
+                closed: view.status == ProcurementStatus::Closed,
+                opened: view.opened_at.is_some(),
+                deadline: london_time(view.submission_deadline),
+            })
+        },
+    )
+    .await
 }
 
-/// GET /procurements/{id}
-pub async fn page(
+/// GET /procurements/{id}/submissions: the bids received, and opening them.
+pub async fn submissions_page(
     state: web::Data<AppState>,
     user: PageUser,
     csrf: CsrfToken,
     id: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    show(&state, &user.0, &csrf, *id, query.feedback()).await
+    show_submissions(&state, &user.0, &csrf, *id, query.feedback()).await
 }
 
 /// The conflicts assessment form.
@@ -252,7 +380,17 @@ pub async fn record_conflicts_assessment(
         result,
         |_| format!("/procurements/{id}?done=assessed"),
         |f: &str| f.to_string(),
-        async |errors| show(&state, &user.0, &form.csrf, *id, Feedback::errors(errors)).await,
+        async |errors| {
+            show_assessment(
+                &state,
+                &user.0,
+                &form.csrf,
+                *id,
+                Some(form.data.assessment.clone()),
+                Feedback::errors(errors),
+            )
+            .await
+        },
     )
     .await
 }
@@ -275,13 +413,13 @@ pub async fn change_timetable(
 ) -> Result<HttpResponse, PageError> {
     let f = &form.data;
     let shown_again = async |errors| {
-        show_with(
+        show_timetable(
             &state,
             &user.0,
             &form.csrf,
             *id,
-            Feedback::errors(errors),
             Some(f),
+            Feedback::errors(errors),
         )
         .await
     };
@@ -378,22 +516,45 @@ pub async fn action(
             .map_err(Into::into),
     };
     drop(conn);
-    // A questionnaire that is not ready has an error per question; the page says it once.
-    let result = result.map_err(|mut p| {
-        if p.errors.len() > 1 {
-            p.errors.clear();
-            p.detail
-                .get_or_insert_with(|| "Fix the questionnaire before publishing.".into());
+    match (action.as_str(), result) {
+        // A refused publish goes back to the overview, which lists every problem linked
+        // to where it is put right (not only the first the publish met).
+        ("publish", Err(p)) if shown_on_page(&p) => {
+            Ok(see_other(&format!("/procurements/{id}?problems=publish")))
         }
-        p
-    });
-    after_post(
-        result,
-        |done| format!("/procurements/{id}?done={done}"),
-        |_| "main-content".into(),
-        async |errors| show(&state, actor, &form.csrf, id, Feedback::errors(errors)).await,
-    )
-    .await
+        ("open", result) => {
+            after_post(
+                result,
+                |done| format!("/procurements/{id}?done={done}"),
+                |_| "main-content".into(),
+                async |errors| {
+                    show_submissions(&state, actor, &form.csrf, id, Feedback::errors(errors)).await
+                },
+            )
+            .await
+        }
+        ("contract-entered", result) => {
+            after_post(
+                result,
+                |done| format!("/procurements/{id}/standstill?done={done}"),
+                |_| "main-content".into(),
+                async |errors| {
+                    super::standstill::show(&state, actor, &form.csrf, id, Feedback::errors(errors))
+                        .await
+                },
+            )
+            .await
+        }
+        (_, result) => {
+            after_post(
+                result,
+                |done| format!("/procurements/{id}?done={done}"),
+                |_| "main-content".into(),
+                async |errors| show(&state, actor, &form.csrf, id, Feedback::errors(errors)).await,
+            )
+            .await
+        }
+    }
 }
 
 /// POST /procurements/{id}/documents (multipart: title, file)
@@ -432,7 +593,9 @@ pub async fn upload_document(
         result,
         |_| format!("/procurements/{id}?done=document"),
         |f: &str| f.to_string(),
-        async |errors| show(&state, &user.0, &csrf, *id, Feedback::errors(errors)).await,
+        async |errors| {
+            show_documents(&state, &user.0, &csrf, *id, title, Feedback::errors(errors)).await
+        },
     )
     .await
 }

@@ -306,7 +306,8 @@ async fn show_results(
         "/procurements",
         Some(user),
         csrf,
-    );
+    )
+    .back_to(format!("/procurements/{id}"));
     Ok(render_page(
         "procurement/results",
         layout,

@@ -51,6 +51,81 @@ pub async fn record_conflicts_assessment(
     .await
 }
 
+/// Where a problem that stops publication is put right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishFix {
+    /// The procurement's details; the field is the form's input (`submission_date`).
+    Details(&'static str),
+    /// The questionnaire: a question (by id) and its field, or the whole questionnaire.
+    Question(Option<String>, String),
+    /// The conflicts assessment.
+    ConflictsAssessment,
+}
+
+/// One thing that stops a draft being published, in words for the commissioner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishProblem {
+    pub message: String,
+    pub fix: PublishFix,
+}
+
+/// Everything that would stop a draft being published now (commissioners), in the order
+/// of the task list, so the page can list every problem at once. [`publish`] stays the
+/// authority (it reads the deadline on the database clock); an empty list for a published
+/// procurement.
+pub async fn publish_problems(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<Vec<PublishProblem>> {
+    let row = load_managed(conn, user, id).await?;
+    let competition = &row.competition;
+    if competition.published_at.is_some() || competition.cancelled_at.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut problems = Vec::new();
+    if competition.submission_deadline <= chrono::Utc::now() {
+        problems.push(PublishProblem {
+            message: "The deadline for bids has passed: move it to a later date".into(),
+            fix: PublishFix::Details("submission_date"),
+        });
+    }
+    let own = evaluation::questionnaires::current(conn, id, None).await?;
+    if let Err(evaluation::EvaluationError::Invalid { errors, .. }) =
+        evaluation::questionnaires::check_ready(conn, competition).await
+    {
+        for e in errors {
+            problems.push(PublishProblem {
+                fix: question_fix(&own.questionnaire, &e.field),
+                message: format!("Questionnaire: {}", e.message),
+            });
+        }
+    }
+    if row.procedure.conflicts_assessed_at.is_none() {
+        problems.push(PublishProblem {
+            message: "Record the conflicts assessment".into(),
+            fix: PublishFix::ConflictsAssessment,
+        });
+    }
+    Ok(problems)
+}
+
+/// The question and field a questionnaire error (`sections[0].questions[1].weight`) names.
+fn question_fix(q: &evaluation::Questionnaire, field: &str) -> PublishFix {
+    let index = |key: &str| {
+        field
+            .split_once(key)
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .and_then(|(n, _)| n.parse::<usize>().ok())
+    };
+    let question = index("sections[")
+        .zip(index("questions["))
+        .and_then(|(s, i)| q.sections.get(s)?.questions.get(i))
+        .map(|q| q.id.clone());
+    let name = field.rsplit('.').next().unwrap_or(field).to_string();
+    PublishFix::Question(question, name)
+}
+
 /// Publishes a draft (commissioners): refused without a conflicts assessment, with an
 /// incomplete questionnaire, or once the deadline has passed (database clock). Freezes the
 /// questionnaire and emails an opening notice to every provider who asked for them for

@@ -32,7 +32,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 pub(in crate::procurement) use interests::note_interest;
 use interests::tell_bidders;
 pub use interests::{has_interest, interested_users, register_interest};
-pub use lifecycle::{cancel, change_timetable, publish, record_conflicts_assessment};
+pub use lifecycle::{
+    PublishFix, PublishProblem, cancel, change_timetable, publish, publish_problems,
+    record_conflicts_assessment,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
