@@ -66,6 +66,16 @@ export async function screenshot(page, name) {
   await page.setViewportSize(size);
 }
 
+/** axe-core on the page at 1280 and at 375 px wide, then back to its width. */
+export async function checkBoth(page, label) {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await checkA11y(page, `${label} at ${width} px`);
+  }
+  await page.setViewportSize(size);
+}
+
 /** Launch headless Chromium. Close it with `await browser.close()`. */
 export async function launch() {
   return chromium.launch({

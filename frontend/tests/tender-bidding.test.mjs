@@ -4,7 +4,7 @@
 // BASE_URL and REFERENCE, then moves the deadline into the past before part 2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, login, fillDate, screenshot } from './lib.mjs';
+import { launch, newPage, checkA11y, login, fillDate, screenshot, checkBoth } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -16,16 +16,6 @@ before(async () => {
   browser = await launch();
 });
 after(async () => browser && (await browser.close()));
-
-/** axe at both widths the guides show: desktop (1280 px) and a small phone (375 px). */
-async function checkBoth(page, label) {
-  const size = page.viewportSize() ?? { width: 1280, height: 800 };
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 800 });
-    await checkA11y(page, `${label} at ${width} px`);
-  }
-  await page.setViewportSize(size);
-}
 
 /** Adds a question the way the builder asks: the kind first, then that kind's fields. */
 async function addQuestion(page, fields, { check = false } = {}) {
@@ -158,16 +148,6 @@ test('a commissioner builds and publishes a tender', async () => {
   );
   await page.context().close();
 });
-
-// axe-core on the page at both widths the guides show: desktop and a small phone.
-async function checkBoth(page, label) {
-  const size = page.viewportSize() ?? { width: 1280, height: 800 };
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 800 });
-    await checkA11y(page, `${label} at ${width}px`);
-  }
-  await page.setViewportSize(size);
-}
 
 async function startBid(email) {
   const page = await newPage(browser);

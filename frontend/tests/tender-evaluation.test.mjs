@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, checkA11y, login, keyboardLogin, screenshot } from './lib.mjs';
+import { launch, newPage, checkA11y, login, keyboardLogin, screenshot, checkBoth } from './lib.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.DEMO_PASSWORD;
@@ -17,16 +17,6 @@ before(async () => {
   browser = await launch();
 });
 after(async () => browser && (await browser.close()));
-
-/** axe at both widths the guides show: desktop (1280 px) and a small phone (375 px). */
-async function checkBoth(page, label) {
-  const size = page.viewportSize() ?? { width: 1280, height: 800 };
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 800 });
-    await checkA11y(page, `${label} at ${width} px`);
-  }
-  await page.setViewportSize(size);
-}
 
 async function openProcurement(page) {
   await page.getByRole('link', { name: 'Procurements' }).first().click();
@@ -51,16 +41,6 @@ test('the commissioner opens the bids and sets the panel', async () => {
   await checkA11y(page, 'procurement in evaluation');
   await page.context().close();
 });
-
-// axe-core at both widths the service is checked at (desktop and a small phone).
-async function checkBoth(page, label) {
-  const size = page.viewportSize() ?? { width: 1280, height: 800 };
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 800 });
-    await checkA11y(page, `${label} at ${width}px`);
-  }
-  await page.setViewportSize(size);
-}
 
 const BIDDERS = ['Bright Care Services Ltd', 'Meadow Homes Ltd'];
 
