@@ -37,7 +37,6 @@ pub fn templates() -> &'static Handlebars<'static> {
         hb.register_helper("concat", Box::new(concat_helper));
         hb.register_helper("error_for", Box::new(error_for_helper));
         hb.register_helper("has_error", Box::new(has_error_helper));
-        hb.register_helper("error_anchor", Box::new(anchor_helper));
         hb.register_helper("error_href", Box::new(href_helper));
         for (path, bytes) in assets::TEMPLATES {
             let Some(name) = path.strip_suffix(".hbs") else {
@@ -94,12 +93,6 @@ handlebars::handlebars_helper!(has_error_helper: |*args| {
         .and_then(|e| e.as_array())
         .is_some_and(|all| all.iter().any(|e| fields.contains(&e["field"].as_str().unwrap_or_default())))
 });
-// `(error_anchor field)`: the input an error summary links to: a whole date's day box.
-handlebars::handlebars_helper!(anchor_helper: |field: str| match field.strip_suffix("_date") {
-    Some(input) if input_of(field) == input => format!("{input}_day"),
-    _ => field.to_string(),
-});
-
 // `(error_href field)`: where an error summary's link goes: the input on this page
 // (`#` and its anchor), or, for a field that is a path ("/bids/1/sections/2#answer-Q3"),
 // the input on another page (check your answers links to each question's own page).
@@ -201,6 +194,38 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
             },
         })
         .collect()
+}
+
+/// A file for the browser to save rather than show (a CSV, a notice's JSON), named
+/// `{stem}-{reference}.{extension}` with the reference cut down to letters, digits and
+/// hyphens, so a council's reference can never break the header.
+pub fn attachment(
+    content_type: &str,
+    stem: &str,
+    reference: &str,
+    extension: &str,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
+    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+    let reference: String = reference
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(format!(
+                "{stem}-{reference}.{extension}"
+            ))],
+        })
+        .body(body)
 }
 
 /// Renders a template with its data and the layout; sets the CSRF cookie if it is new.

@@ -8,7 +8,6 @@ use crate::evaluation::results::{self, LotResults};
 use crate::procurement::procurements;
 use crate::state::AppState;
 use crate::web::{PageError, PageUser};
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
@@ -86,25 +85,13 @@ pub async fn download(
     let body = out
         .into_inner()
         .map_err(|e| PageError::Internal(e.to_string()))?;
-    let name = format!(
-        "results-{}.csv",
-        row.competition
-            .reference
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            })
-            .collect::<String>()
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .body(body))
+    Ok(crate::web::attachment(
+        "text/csv; charset=utf-8",
+        "results",
+        &row.competition.reference,
+        "csv",
+        body,
+    ))
 }
 
 #[cfg(test)]

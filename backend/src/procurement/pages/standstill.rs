@@ -13,7 +13,6 @@ use crate::state::AppState;
 use crate::web::tasks::AnswerRow;
 use crate::web::{Feedback, Layout, PageError, PageUser, render_page};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -196,23 +195,11 @@ pub async fn download(
     drop(conn);
     let body =
         serde_json::to_string_pretty(&notice).map_err(|e| PageError::Internal(e.to_string()))?;
-    let name = format!(
-        "contract-award-notice-{}.json",
-        notice
-            .procurement_reference
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            })
-            .collect::<String>()
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .body(body))
+    Ok(crate::web::attachment(
+        "application/json",
+        "contract-award-notice",
+        &notice.procurement_reference,
+        "json",
+        body,
+    ))
 }
