@@ -31,6 +31,12 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+/// A short tag for this checkout's folder.
+fn checkout_tag() -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(repo_root().to_string_lossy().as_bytes())[..3])
+}
+
 /// A fingerprint of the migrations and seed code, so a changed schema gets a new template.
 fn fingerprint() -> String {
     use sha2::{Digest, Sha256};
@@ -89,7 +95,10 @@ async fn prepare_server() -> Server {
             cluster.url.clone()
         }
     };
-    let template = format!("commissioning_template_{}", fingerprint());
+    // Each checkout (a worktree, a CI clone) keeps its own templates, named after it, so
+    // runs in two checkouts on one server never drop each other's template mid-run.
+    let checkout = checkout_tag();
+    let template = format!("commissioning_template_{checkout}_{}", fingerprint());
     let mut conn = AsyncPgConnection::establish(&url)
         .await
         .unwrap_or_else(|e| panic!("connecting to the test server {url}: {e}"));
@@ -127,20 +136,38 @@ async fn prepare_server() -> Server {
         .execute(&mut conn)
         .await
         .unwrap();
+        // The checkout's folder, so a later run elsewhere can tell when it has gone.
+        let folder = repo_root().to_string_lossy().replace('\'', "''");
+        diesel::sql_query(format!("COMMENT ON DATABASE \"{template}\" IS '{folder}'"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
-    // Templates of older migration sets are of no further use; one still being cloned by
-    // another run is left alone (no FORCE) and goes next time.
+    // Templates of this checkout's older migration sets, and of checkouts whose folder has
+    // gone, are of no further use; one still being cloned by another run is left alone (no
+    // FORCE) and goes next time.
     #[derive(diesel::QueryableByName)]
     struct Name {
         #[diesel(sql_type = diesel::sql_types::Text)]
         datname: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        folder: Option<String>,
     }
-    let stale: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'commissioning\\_template\\_%' AND datname <> $1")
+    let others: Vec<Name> = diesel::sql_query("SELECT datname, shobj_description(oid, 'pg_database') AS folder FROM pg_database WHERE datname LIKE 'commissioning\\_template\\_%' AND datname <> $1")
         .bind::<diesel::sql_types::Text, _>(&template)
         .load(&mut conn)
         .await
         .unwrap_or_default();
-    for Name { datname } in stale {
+    let mine = format!("commissioning_template_{checkout}_");
+    let stale = others.into_iter().filter(|t| {
+        let old_scheme = t.datname.len() == "commissioning_template_".len() + 12;
+        t.datname.starts_with(&mine)
+            || old_scheme
+            || t.folder
+                .as_deref()
+                .is_some_and(|f| !std::path::Path::new(f).exists())
+    });
+    for Name { datname, .. } in stale {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{datname}\""))
             .execute(&mut conn)
             .await;
