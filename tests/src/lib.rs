@@ -17,7 +17,7 @@ pub mod tools;
 
 use database::server;
 pub use database::{template_database_url, with_database};
-pub use page_client::{Browser, first_id_after};
+pub use page_client::{Browser, first_id_after, location, page};
 pub use smtp::{SmtpSink, with_smtp};
 
 use backend::config::{
@@ -175,6 +175,14 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// The fields a problem document's `errors` name, in order.
+pub fn error_fields(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 /// A response read in full.

@@ -12,6 +12,24 @@ pub fn first_id_after(html: &str, prefix: &str) -> Option<String> {
     })
 }
 
+/// Where a form's redirect (303, "see other") goes; fails the test on any other answer.
+pub fn location(reply: &Reply) -> String {
+    assert_eq!(reply.status, 303, "expected a redirect: {}", reply.text());
+    reply.header("location").unwrap_or_default()
+}
+
+/// GETs a page that must answer 200 and say `expect`; its HTML.
+pub async fn page(browser: &mut Browser<'_>, path: &str, expect: &str) -> String {
+    let reply = browser.get(path).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+    let html = reply.text();
+    assert!(
+        html.contains(expect),
+        "{path} should say {expect:?}: {html}"
+    );
+    html
+}
+
 /// A cookie-keeping client for page tests (no JavaScript, like the real pages need).
 pub struct Browser<'a> {
     pub(crate) app: &'a TestApp,

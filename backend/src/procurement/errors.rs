@@ -13,8 +13,6 @@ pub enum Refusal {
     Draft,
     /// Opened, awarded or cancelled: too late for this.
     Closed,
-    /// Publishing needs the conflicts assessment first.
-    ConflictsAssessmentMissing,
     /// Clarification questions have closed.
     ClarificationDeadlinePassed,
     /// Not open for bids.
@@ -38,7 +36,6 @@ impl Refusal {
             Refusal::Published => "procurement-published",
             Refusal::Draft => "procurement-draft",
             Refusal::Closed => "procurement-closed",
-            Refusal::ConflictsAssessmentMissing => "conflicts-assessment-missing",
             Refusal::ClarificationDeadlinePassed => "clarification-deadline-passed",
             Refusal::NotOpen => "procurement-not-open",
             Refusal::Awarded => "procurement-awarded",
@@ -60,6 +57,9 @@ pub enum ProcurementError {
     /// 409: not now, and why.
     #[error("{detail}")]
     Refused { refusal: Refusal, detail: String },
+    /// 409 at publishing: every problem that stops it, not only the first met.
+    #[error("The procurement cannot be published yet")]
+    Unpublishable(Vec<crate::procurement::procurements::PublishProblem>),
 }
 
 impl ProcurementError {
@@ -91,7 +91,7 @@ impl ProcurementError {
     pub fn is_actionable(&self) -> bool {
         match self {
             ProcurementError::Competition(e) => e.is_actionable(),
-            ProcurementError::Refused { .. } => true,
+            ProcurementError::Refused { .. } | ProcurementError::Unpublishable(_) => true,
         }
     }
 }
@@ -123,6 +123,16 @@ impl From<ProcurementError> for Problem {
             ProcurementError::Competition(e) => e.into(),
             ProcurementError::Refused { refusal, detail } => {
                 Problem::conflict(refusal.slug(), "This cannot be done now").with_detail(detail)
+            }
+            ProcurementError::Unpublishable(problems) => {
+                let mut problem =
+                    Problem::conflict("not-ready-to-publish", "This cannot be published yet")
+                        .with_detail("Put right each problem in `errors`, then publish again.");
+                problem.errors = problems
+                    .into_iter()
+                    .map(|p| FieldError::new(p.fix.api_field(), p.message))
+                    .collect();
+                problem
             }
         }
     }

@@ -5,12 +5,7 @@
 
 use serde_json::Value;
 use tests::tender::{self, BRIGHT, COMMISSIONER, MEADOW, PDF};
-use tests::{Browser, TestApp, spawn_app};
-
-fn location(r: &tests::Reply) -> String {
-    assert_eq!(r.status, 303, "expected a redirect: {}", r.text());
-    r.header("location").unwrap()
-}
+use tests::{Browser, TestApp, location, spawn_app};
 
 /// A published tender (`tender::questionnaire`: sections 1 eligibility, 2 quality (Q2,
 /// Q3), 3 price schedule (Q4), 4 social value (Q5), 5 evidence (Q6) and contact (Q7)),

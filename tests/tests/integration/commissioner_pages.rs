@@ -5,23 +5,7 @@
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use tests::tender::{self, BRIGHT, COMMISSIONER};
-use tests::{Browser, Reply, TestApp, spawn_app};
-
-fn location(reply: &Reply) -> String {
-    assert_eq!(reply.status, 303, "expected a redirect: {}", reply.text());
-    reply.header("location").unwrap()
-}
-
-async fn page(browser: &mut Browser<'_>, path: &str, expect: &str) -> String {
-    let reply = browser.get(path).await;
-    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
-    let html = reply.text();
-    assert!(
-        html.contains(expect),
-        "{path} should say {expect:?}: {html}"
-    );
-    html
-}
+use tests::{TestApp, location, page, spawn_app};
 
 /// A draft made through the API, with no questions and no conflicts assessment.
 async fn draft(app: &TestApp, reference: &str) -> String {
@@ -595,9 +579,18 @@ async fn the_results_download_as_a_spreadsheet_only_for_the_council_after_openin
         .get(&format!("/procurements/{awarded}/results"))
         .await
         .text();
+    assert!(results.contains(">Outcome</th>"));
     for row in &rows {
         let bidder = row.split(',').nth(2).unwrap().trim_matches('"');
         assert!(results.contains(bidder), "{bidder} is on the results page");
+        // The page's outcome is the spreadsheet's, in the same words (the spreadsheet
+        // adds an exclusion's reason after a colon).
+        let outcome = row.split(',').nth(8).unwrap().trim_matches('"');
+        let word = outcome.split(':').next().unwrap();
+        assert!(
+            results.contains(&format!(">{word}<")),
+            "{word} for {bidder}"
+        );
     }
     // Sealed bids stay sealed: no spreadsheet before the bids are opened.
     let sealed = c.get(&format!("/procurements/{open}/results.csv")).await;
@@ -727,4 +720,77 @@ async fn a_clarification_question_is_emailed_to_the_councils_commissioners() {
         .count();
     assert_eq!(to_commissioner, 1, "only the first question reached them");
     while sender.send_batch().await.unwrap() > 0 {}
+}
+
+#[actix_web::test]
+async fn after_publishing_the_assessment_stays_reachable_and_a_refused_answer_keeps_its_text() {
+    let app = spawn_app().await;
+    let token = app.token(COMMISSIONER).await;
+    let id = tender::published(&app, &token, "WCC-AFTER-1", tender::questionnaire()).await;
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    let overview = page(
+        &mut c,
+        &format!("/procurements/{id}"),
+        "Stages of the procurement",
+    )
+    .await;
+    assert!(
+        overview.contains(&format!(
+            r#"href="/procurements/{id}/conflicts-assessment""#
+        )),
+        "the assessment is kept up to date until award"
+    );
+    assert!(overview.contains("Keep the conflicts assessment up to date"));
+
+    // A provider asks; the commissioner's over-long answer is refused with its box red and
+    // linked, and what they typed is still there.
+    let mut p = app.browser();
+    p.sign_in(BRIGHT).await;
+    let r = p
+        .post(
+            &format!("/opportunities/{id}/questions"),
+            &[("question", "Is mileage paid?")],
+            true,
+        )
+        .await;
+    assert!(location(&r).ends_with("done=asked"));
+    let list = page(
+        &mut c,
+        &format!("/procurements/{id}/clarifications"),
+        "Is mileage paid?",
+    )
+    .await;
+    let cid = tests::first_id_after(&list, &format!("/procurements/{id}/clarifications/")).unwrap();
+    let typed = format!("Mileage is paid at 45p a mile. {}", "More. ".repeat(4000));
+    let refused = c
+        .post(
+            &format!("/procurements/{id}/clarifications/{cid}"),
+            &[("answer", typed.as_str())],
+            true,
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let html = refused.text();
+    assert!(
+        html.contains("<title>Error: "),
+        "the title says there is an error"
+    );
+    assert!(
+        html.contains(&format!(r##"<a href="#answer-{cid}">"##)),
+        "{html}"
+    );
+    assert!(html.contains("govuk-textarea--error"));
+    assert!(
+        html.contains("Mileage is paid at 45p a mile."),
+        "the typed answer is kept"
+    );
+    // Nothing was saved.
+    let again = page(
+        &mut c,
+        &format!("/procurements/{id}/clarifications"),
+        "Is mileage paid?",
+    )
+    .await;
+    assert!(!again.contains("Mileage is paid at 45p a mile."));
 }

@@ -5,23 +5,7 @@
 
 use serde_json::json;
 use tests::tender::{self, BRIGHT, COMMISSIONER, EVALUATOR, MEADOW};
-use tests::{Browser, Reply, TestApp, first_id_after, spawn_app};
-
-fn location(reply: &Reply) -> String {
-    assert_eq!(reply.status, 303, "{}", reply.text());
-    reply.header("location").unwrap_or_default()
-}
-
-async fn page(browser: &mut Browser<'_>, path: &str, expect: &str) -> String {
-    let reply = browser.get(path).await;
-    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
-    let html = reply.text();
-    assert!(
-        html.contains(expect),
-        "{path} should say {expect:?}: {html}"
-    );
-    html
-}
+use tests::{TestApp, first_id_after, location, page, spawn_app};
 
 /// A tender with bids from Bright Care and Meadow Homes, past its deadline and opened,
 /// with the demo evaluator on its panel (not yet declared). Returns (id, bright, meadow).

@@ -101,12 +101,7 @@ async fn registration_refuses_bad_and_duplicate_details_and_changes_nothing() {
         .json("POST", "/api/v1/registrations", None, &bad, &[])
         .await
         .problem(422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = tests::error_fields(&p);
     for f in ["companies_house_number", "postcode", "email", "password"] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }

@@ -70,12 +70,7 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
     bad["title"] = json!("");
     let r = post(&app, "/api/v1/procurements", &c, bad).await;
     let p = r.problem(422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = tests::error_fields(&p);
     assert_eq!(
         fields,
         ["title", "reference", "clarification_deadline"],
@@ -120,12 +115,20 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
         .problem(404);
 
     let publish = format!("/api/v1/procurements/{id}/publish");
+    // A refused publish names every problem at once, each with the field it is about.
     let p = post(&app, &publish, &c, json!({})).await.problem(409);
     assert!(
         p["type"]
             .as_str()
             .unwrap()
-            .ends_with("conflicts-assessment-missing"),
+            .ends_with("not-ready-to-publish"),
+        "{p}"
+    );
+    let fields = tests::error_fields(&p);
+    assert!(
+        fields.len() >= 2
+            && fields.contains(&"conflicts_assessment")
+            && fields.iter().any(|f| f.starts_with("questionnaire")),
         "{p}"
     );
     let r = post(
@@ -138,7 +141,11 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
     assert_eq!(r.status, 200);
     assert!(r.json()["conflicts_assessed_at"].is_string());
     // An empty questionnaire cannot be published; nor one whose weights are not 100.
-    post(&app, &publish, &c, json!({})).await.problem(422);
+    let p = post(&app, &publish, &c, json!({})).await.problem(409);
+    assert!(
+        !p.to_string().contains("conflicts_assessment"),
+        "the assessment is recorded: {p}"
+    );
     let mut q = tender::questionnaire();
     q["sections"][1]["questions"][0]["weight"] = json!(25);
     let r = app
@@ -156,7 +163,7 @@ async fn publishing_needs_a_conflicts_assessment_and_a_complete_questionnaire() 
         "drafts may be saved incomplete: {}",
         r.text()
     );
-    let p = post(&app, &publish, &c, json!({})).await.problem(422);
+    let p = post(&app, &publish, &c, json!({})).await.problem(409);
     assert!(p.to_string().contains("add up to 95%"), "{p}");
     let r = app
         .json(

@@ -3,12 +3,7 @@
 
 use diesel_async::RunQueryDsl;
 use tests::tender::{BRIGHT, COMMISSIONER, EVALUATOR, MEADOW, PDF};
-use tests::{Browser, Reply, first_id_after, spawn_app};
-
-fn location(reply: &Reply) -> String {
-    assert_eq!(reply.status, 303, "expected a redirect: {}", reply.text());
-    reply.header("location").unwrap()
-}
+use tests::{Browser, first_id_after, location, page, spawn_app};
 
 fn id_in(path: &str, prefix: &str) -> String {
     path.strip_prefix(prefix)
@@ -16,14 +11,6 @@ fn id_in(path: &str, prefix: &str) -> String {
         .chars()
         .take(36)
         .collect()
-}
-
-async fn page(browser: &mut Browser<'_>, path: &str, expect: &str) -> String {
-    let reply = browser.get(path).await;
-    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
-    let html = reply.text();
-    assert!(html.contains(expect), "{path} should say {expect:?}");
-    html
 }
 
 async fn bid(browser: &mut Browser<'_>, id: &str, safeguarding: &str, price: &str) -> String {

@@ -29,12 +29,15 @@ struct ListView {
     items: Vec<Item>,
 }
 
+/// The list; `typed` is an answer as just typed (the question's id and the text), shown
+/// again in its box when it was refused.
 async fn show(
     state: &AppState,
     user: &AuthUser,
     csrf: &CsrfToken,
     id: Uuid,
     feedback: Feedback,
+    typed: Option<(Uuid, &str)>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
     let row = procurements::load_managed(&mut conn, user, id).await?;
@@ -46,9 +49,12 @@ async fn show(
         items: list
             .into_iter()
             .map(|c| Item {
+                answer: match typed {
+                    Some((cid, text)) if cid == c.id => Some(text.to_string()),
+                    _ => c.answer,
+                },
                 id: c.id,
                 question: c.question,
-                answer: c.answer,
                 published: c.published,
                 organisation_name: c.organisation_name,
                 asked_at: london_time(c.asked_at),
@@ -79,7 +85,7 @@ pub async fn page(
     id: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    show(&state, &user.0, &csrf, *id, query.feedback()).await
+    show(&state, &user.0, &csrf, *id, query.feedback(), None).await
 }
 
 /// An answer as typed.
@@ -116,7 +122,18 @@ pub async fn answer(
         result,
         |_| format!("/procurements/{id}/clarifications?done=answered"),
         |_| format!("answer-{cid}"),
-        async |errors| show(&state, &user.0, &form.csrf, id, Feedback::errors(errors)).await,
+        async |errors| {
+            let typed = Some((cid, form.data.answer.as_str()));
+            show(
+                &state,
+                &user.0,
+                &form.csrf,
+                id,
+                Feedback::errors(errors),
+                typed,
+            )
+            .await
+        },
     )
     .await
 }

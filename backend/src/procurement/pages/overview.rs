@@ -33,21 +33,10 @@ pub struct OverviewQuery {
 struct OverviewPage {
     p: ProcurementFacts,
     commissioner: bool,
-    evaluator: bool,
-    declared: bool,
-    has_submissions: bool,
-    submissions: Vec<SubmissionLink>,
     before_publishing: Vec<Task>,
     after_publishing: Vec<Task>,
     can_publish: bool,
     can_cancel: bool,
-}
-
-#[derive(Serialize)]
-struct SubmissionLink {
-    id: Uuid,
-    organisation_name: String,
-    lot: Option<i32>,
 }
 
 /// Where a publish problem is put right: the page and the input.
@@ -303,6 +292,22 @@ fn tasks_after(v: &ProcurementView, g: &Progress) -> Vec<Task> {
             ),
         }),
     );
+    // PA2023 s.83: the assessment is kept up to date until award (a new evaluator, a
+    // bidder's new owner), so it stays reachable after publishing.
+    tasks.push(
+        Task::new(
+            "conflicts",
+            "Keep the conflicts assessment up to date",
+            (!awarded).then(|| format!("/procurements/{id}/conflicts-assessment")),
+            TaskStatus::Completed,
+        )
+        .status_words("Recorded")
+        .hint(if awarded {
+            "Kept as it stood at award"
+        } else {
+            "Record any new conflict, for example from an evaluator who joins the panel"
+        }),
+    );
     tasks.push(
         Task::new(
             "moderation",
@@ -379,12 +384,6 @@ pub(super) async fn show(
     let mut page = OverviewPage {
         p: ProcurementFacts::from(&view),
         commissioner,
-        evaluator: access == Access::Panel,
-        declared: panel
-            .iter()
-            .any(|m| m.user_id == user.id && m.declared_at.is_some()),
-        has_submissions: false,
-        submissions: Vec::new(),
         before_publishing: Vec::new(),
         after_publishing: Vec::new(),
         can_publish: false,
@@ -392,20 +391,6 @@ pub(super) async fn show(
             && view.awarded_at.is_none()
             && view.status != ProcurementStatus::Cancelled,
     };
-    if access == Access::Panel && view.opened_at.is_some() {
-        let subs = queries::list_submissions_in(&mut conn, user, &row.competition, access)
-            .await
-            .unwrap_or_default();
-        page.submissions = subs
-            .into_iter()
-            .map(|s| SubmissionLink {
-                id: s.id,
-                organisation_name: s.organisation_name,
-                lot: s.lot,
-            })
-            .collect();
-        page.has_submissions = !page.submissions.is_empty();
-    }
     if commissioner {
         let questionnaire = questionnaires::current(&mut conn, id, None).await?;
         let problems = procurements::publish_problems(&mut conn, user, id).await?;

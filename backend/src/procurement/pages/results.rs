@@ -216,6 +216,8 @@ pub async fn moderate(
 
 #[derive(Serialize)]
 struct ResultLine {
+    /// The same words as the spreadsheet's "Outcome" column.
+    outcome: &'static str,
     submission_id: Uuid,
     organisation_name: String,
     price: Option<String>,
@@ -280,6 +282,7 @@ async fn show_results(
                         .bids
                         .into_iter()
                         .map(|b| ResultLine {
+                            outcome: super::results_export::outcome(&b),
                             preselect: b.rank == Some(1),
                             successful: b.outcome == Some(SubmissionOutcome::Successful),
                             submission_id: b.submission_id,

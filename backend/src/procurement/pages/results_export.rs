@@ -4,7 +4,7 @@
 //! and only once the bids are opened after the deadline.
 
 use crate::evaluation::SubmissionOutcome;
-use crate::evaluation::results::{self, LotResults};
+use crate::evaluation::results::{self, BidResult, LotResults};
 use crate::procurement::procurements;
 use crate::state::AppState;
 use crate::web::{PageError, PageUser};
@@ -32,6 +32,19 @@ fn pounds(pence: i64) -> String {
     format!("{sign}{}.{:02}", p / 100, p % 100)
 }
 
+/// A bid's outcome in one word or phrase, the same on the results page and in the
+/// spreadsheet: decided (successful or not), excluded, compliant and ranked, or not yet
+/// moderated.
+pub(super) fn outcome(b: &BidResult) -> &'static str {
+    match (b.outcome, &b.excluded, b.moderated) {
+        (Some(SubmissionOutcome::Successful), _, _) => "Successful",
+        (Some(_), _, _) => "Not successful",
+        (None, Some(_), true) => "Excluded",
+        (None, _, false) => "Not moderated yet",
+        (None, _, true) => "Compliant",
+    }
+}
+
 /// The rows of the spreadsheet, header first, ranked bids first in each lot.
 pub fn rows(lots: &[LotResults]) -> Vec<Vec<String>> {
     let mut rows = vec![HEADERS.iter().map(|h| h.to_string()).collect()];
@@ -39,12 +52,9 @@ pub fn rows(lots: &[LotResults]) -> Vec<Vec<String>> {
         let mut bids: Vec<_> = lot.bids.iter().collect();
         bids.sort_by_key(|b| b.rank.unwrap_or(u32::MAX));
         for b in bids {
-            let outcome = match (b.outcome, &b.excluded, b.moderated) {
-                (Some(SubmissionOutcome::Successful), _, _) => "Successful".to_string(),
-                (Some(_), _, _) => "Not successful".to_string(),
-                (None, Some(reason), true) => format!("Excluded: {reason}"),
-                (None, _, false) => "Not moderated yet".to_string(),
-                (None, _, true) => "Compliant".to_string(),
+            let outcome = match (&b.excluded, outcome(b)) {
+                (Some(reason), "Excluded") => format!("Excluded: {reason}"),
+                (_, words) => words.to_string(),
             };
             rows.push(vec![
                 match (lot.lot, &lot.lot_title) {

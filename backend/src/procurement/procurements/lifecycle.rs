@@ -62,6 +62,21 @@ pub enum PublishFix {
     ConflictsAssessment,
 }
 
+impl PublishFix {
+    /// The field of the API's input that the problem is about, for a refused publish.
+    pub fn api_field(&self) -> String {
+        match self {
+            PublishFix::Details("submission_date") => "submission_deadline".into(),
+            PublishFix::Details(field) => (*field).into(),
+            PublishFix::Question(Some(question), field) => {
+                format!("questionnaire.{question}.{field}")
+            }
+            PublishFix::Question(None, field) => format!("questionnaire.{field}"),
+            PublishFix::ConflictsAssessment => "conflicts_assessment".into(),
+        }
+    }
+}
+
 /// One thing that stops a draft being published, in words for the commissioner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishProblem {
@@ -144,11 +159,11 @@ pub async fn publish(
                 "The procurement is already published.",
             ));
         }
-        if row.procedure.conflicts_assessed_at.is_none() {
-            return Err(ProcurementError::refused(
-                Refusal::ConflictsAssessmentMissing,
-                "Record the conflicts assessment before publishing.",
-            ));
+        // Every problem at once, so an API client (like the page) can put them all right
+        // in one go; the engine's publish below stays the authority on the deadline.
+        let problems = publish_problems(tx, user, id).await?;
+        if !problems.is_empty() {
+            return Err(ProcurementError::Unpublishable(problems));
         }
         engine::publish(tx, &row.competition).await?;
         let notified = opening_notices(tx, mail_context, &row).await?;
