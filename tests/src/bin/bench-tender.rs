@@ -107,6 +107,28 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Requests a second that `wrk` (when installed: Debian's `wrk`) reaches on `url` with
+/// `CLIENTS` keep-alive connections for 10 s; `None` without wrk.
+async fn wrk(url: &str, token: &str) -> anyhow::Result<Option<f64>> {
+    let (url, header) = (url.to_string(), format!("Authorization: Bearer {token}"));
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("wrk")
+            .args(["-t2", &format!("-c{CLIENTS}"), "-d10s", "-H", &header, &url])
+            .output()
+    })
+    .await?;
+    let Ok(output) = output else { return Ok(None) };
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        !text.contains("Non-2xx"),
+        "wrk met answers other than 200: {text}"
+    );
+    Ok(text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok()))
+}
+
 struct Figures {
     submitted: usize,
     submit_seconds: f64,
@@ -516,7 +538,14 @@ async fn run(
             percentile(&latencies, 0.50),
             percentile(&latencies, 0.95),
         );
-        reads.push((shown, rps));
+        reads.push((shown.clone(), rps));
+        // The same read measured by wrk in its own process, as the figures this work
+        // started from were (`wrk -c16`, keep-alive): the client's cost is wrk's, not ours.
+        if let Some(wrk_rps) = wrk(&format!("{address}{path}"), &commissioner).await? {
+            println!(
+                "wrk     GET {shown:<40} bids={EVALUATION_BIDS} connections={CLIENTS} threads=2 duration=10s: {wrk_rps:.0} requests/s"
+            );
+        }
     }
 
     Ok(Figures {

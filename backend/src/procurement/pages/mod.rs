@@ -3,6 +3,7 @@
 //! results for commissioners; declarations and score sheets for evaluators. Each renders a
 //! typed view and handles its forms in the one shape `web::page` writes down.
 
+mod actions;
 mod bid_check;
 mod bid_sections;
 mod bids;
@@ -91,7 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/procurements/{id}/documents")
                 .route(web::get().to(procurements::documents_page))
-                .route(web::post().to(procurements::upload_document)),
+                .route(web::post().to(actions::upload_document)),
         )
         .service(
             resource("/procurements/{id}/results.csv")
@@ -108,7 +109,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/procurements/{id}/{action:publish|open|cancel|contract-entered}")
-                .route(web::post().to(procurements::action)),
+                .route(web::post().to(actions::action)),
         )
         .service(
             resource("/procurements/{id}/questionnaire")

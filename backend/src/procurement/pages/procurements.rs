@@ -1,28 +1,23 @@
 //! Procurements, for the council: the list, the stage pages the overview's task list
-//! links to (conflicts assessment, timetable, documents, bids) and their actions (publish,
-//! open, cancel, contract entered). The overview is `overview.rs`; the form to create or
-//! change a draft is `procurement_form.rs`.
+//! links to (conflicts assessment, timetable, documents, bids) and their forms. The
+//! overview is `overview.rs`; the actions (publish, open, cancel, contract entered, a
+//! document) are `actions.rs`; the form to create or change a draft is
+//! `procurement_form.rs`.
 
 use super::procurement_form::{TimetableBoxes, TimetableFields};
 use super::{DoneQuery, ProcurementFacts};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{AuthUser, Role};
 use crate::calendar::london_time;
-use crate::evaluation::{Access, competitions, queries};
+use crate::evaluation::{Access, queries};
 use crate::http::pagination::PageRequest;
-use crate::http::problem::{FieldError, Problem};
 use crate::procurement::model::{
     ProcurementFilter, ProcurementRow, ProcurementStatus, ProcurementView, TimetableInput,
 };
-use crate::procurement::{award, documents, procurements};
+use crate::procurement::procurements;
 use crate::state::AppState;
-use crate::web::confirm::{ConfirmForm, Confirmation, render_confirmation};
 use crate::web::forms::CsrfForm;
-use crate::web::multipart::{PageForm, Upload};
-use crate::web::page::shown_on_page;
-use crate::web::{
-    Feedback, Layout, PageError, PageUser, Pagination, after_post, render_page, see_other,
-};
+use crate::web::{Feedback, Layout, PageError, PageUser, Pagination, after_post, render_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -250,7 +245,7 @@ struct DocumentsStage {
     title: String,
 }
 
-async fn show_documents(
+pub(super) async fn show_documents(
     state: &AppState,
     user: &AuthUser,
     csrf: &CsrfToken,
@@ -303,7 +298,7 @@ struct SubmissionsStage {
     deadline: String,
 }
 
-async fn show_submissions(
+pub(super) async fn show_submissions(
     state: &AppState,
     user: &AuthUser,
     csrf: &CsrfToken,
@@ -444,158 +439,6 @@ pub async fn change_timetable(
         |_| format!("/procurements/{id}?done=timetable"),
         |f| f.replace("_deadline", "_date"),
         shown_again,
-    )
-    .await
-}
-
-/// POST /procurements/{id}/{publish|open|cancel|contract-entered}. Cancelling, which
-/// cannot be undone, asks for confirmation first.
-pub async fn action(
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(Uuid, String)>,
-    form: CsrfForm<ConfirmForm>,
-) -> Result<HttpResponse, PageError> {
-    let (id, action) = path.into_inner();
-    let actor = &user.0;
-    let mut conn = state.db().await?;
-    if action == "cancel" && !form.data.confirmed() {
-        let row = procurements::load_managed(&mut conn, actor, id).await?;
-        let competition = &row.competition;
-        let mut paragraphs = vec![
-            "Providers can no longer bid, and the procurement cannot be reopened: to buy the service you would start a new one.".to_string(),
-            "Every provider that registered interest or started a bid is emailed that it is cancelled.".to_string(),
-        ];
-        if competition.opened_at.is_some() {
-            paragraphs.push(
-                "The bids have been opened: they stay on record, but are not evaluated further."
-                    .into(),
-            );
-        }
-        let confirmation = Confirmation {
-            caption: competition.reference.clone(),
-            heading: format!("Are you sure you want to cancel {}?", competition.title),
-            items: Vec::new(),
-            paragraphs,
-            warnings: vec!["Cancelling cannot be undone.".into()],
-            action: format!("/procurements/{id}/cancel"),
-            carry: Vec::new(),
-            button: "Yes, cancel this procurement".into(),
-            warning_button: true,
-            back: format!("/procurements/{id}"),
-            back_text: "No, go back to the procurement".into(),
-        };
-        let layout = Layout::new(
-            format!("Cancel {}", competition.title),
-            "/procurements",
-            Some(actor),
-            &form.csrf,
-        );
-        return Ok(render_confirmation(layout, &confirmation, &form.csrf));
-    }
-    let result: Result<&str, Problem> = match action.as_str() {
-        "publish" => procurements::publish(&mut conn, &state.mail, actor, id)
-            .await
-            .map(|_| "published")
-            .map_err(Into::into),
-        "open" => {
-            async {
-                procurements::load_managed(&mut conn, actor, id).await?;
-                competitions::open(&mut conn, actor, id).await?;
-                Ok::<_, Problem>("opened")
-            }
-            .await
-        }
-        "cancel" => procurements::cancel(&mut conn, &state.mail, actor, id)
-            .await
-            .map(|_| "cancelled")
-            .map_err(Into::into),
-        _ => award::enter_contract(&mut conn, actor, id)
-            .await
-            .map(|_| "contract-entered")
-            .map_err(Into::into),
-    };
-    drop(conn);
-    match (action.as_str(), result) {
-        // A refused publish goes back to the overview, which lists every problem linked
-        // to where it is put right (not only the first the publish met).
-        ("publish", Err(p)) if shown_on_page(&p) => {
-            Ok(see_other(&format!("/procurements/{id}?problems=publish")))
-        }
-        ("open", result) => {
-            after_post(
-                result,
-                |done| format!("/procurements/{id}?done={done}"),
-                |_| "main-content".into(),
-                async |errors| {
-                    show_submissions(&state, actor, &form.csrf, id, Feedback::errors(errors)).await
-                },
-            )
-            .await
-        }
-        ("contract-entered", result) => {
-            after_post(
-                result,
-                |done| format!("/procurements/{id}/standstill?done={done}"),
-                |_| "main-content".into(),
-                async |errors| {
-                    super::standstill::show(&state, actor, &form.csrf, id, Feedback::errors(errors))
-                        .await
-                },
-            )
-            .await
-        }
-        (_, result) => {
-            after_post(
-                result,
-                |done| format!("/procurements/{id}?done={done}"),
-                |_| "main-content".into(),
-                async |errors| show(&state, actor, &form.csrf, id, Feedback::errors(errors)).await,
-            )
-            .await
-        }
-    }
-}
-
-/// POST /procurements/{id}/documents (multipart: title, file)
-pub async fn upload_document(
-    state: web::Data<AppState>,
-    user: PageUser,
-    id: web::Path<Uuid>,
-    form: PageForm,
-) -> Result<HttpResponse, PageError> {
-    let title = form.get("title").unwrap_or_default().to_string();
-    let PageForm { files, csrf, .. } = form;
-    let file = files.into_iter().find(|f| f.field == "file");
-    let result: Result<_, Problem> = match file {
-        None => Err(Problem::validation(vec![FieldError::new(
-            "file",
-            "Choose a file to upload",
-        )])),
-        Some(Upload {
-            file_name, bytes, ..
-        }) => {
-            let mut conn = state.db().await?;
-            documents::add(
-                &mut conn,
-                &state.files,
-                &user.0,
-                *id,
-                &title,
-                &file_name,
-                bytes,
-            )
-            .await
-            .map_err(Into::into)
-        }
-    };
-    after_post(
-        result,
-        |_| format!("/procurements/{id}?done=document"),
-        |f: &str| f.to_string(),
-        async |errors| {
-            show_documents(&state, &user.0, &csrf, *id, title, Feedback::errors(errors)).await
-        },
     )
     .await
 }
