@@ -36,10 +36,12 @@ fn pounds(pence: i64) -> String {
 /// spreadsheet: decided (successful or not), excluded, compliant and ranked, or not yet
 /// moderated.
 pub(super) fn outcome(b: &BidResult) -> &'static str {
+    // An excluded bid stays "Excluded" after the award, which also marks it unsuccessful:
+    // the reason matters more to the reader than the award's outcome.
     match (b.outcome, &b.excluded, b.moderated) {
         (Some(SubmissionOutcome::Successful), _, _) => "Successful",
+        (_, Some(_), true) => "Excluded",
         (Some(_), _, _) => "Not successful",
-        (None, Some(_), true) => "Excluded",
         (None, _, false) => "Not moderated yet",
         (None, _, true) => "Compliant",
     }
