@@ -3,6 +3,7 @@
 
 use super::DoneQuery;
 use crate::auth::Role;
+use crate::calendar::long_date;
 use crate::auth::csrf::CsrfToken;
 use crate::http::problem::FieldError;
 use crate::organisations::evidence::model::{InsuranceView, RatingChange, RatingInput};
@@ -24,9 +25,26 @@ fn require_council(user: &PageUser) -> Result<(), PageError> {
     user.require(&[Role::Admin, Role::Commissioner])
 }
 
+/// A concern with its date as people read it.
+#[derive(Serialize)]
+struct ConcernRow {
+    #[serde(flatten)]
+    concern: Concern,
+    since_words: String,
+}
+
+impl From<Concern> for ConcernRow {
+    fn from(concern: Concern) -> Self {
+        Self {
+            since_words: long_date(concern.since),
+            concern,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ConcernsView {
-    concerns: Vec<Concern>,
+    concerns: Vec<ConcernRow>,
 }
 
 /// GET /providers/concerns: every provider with a lapsed insurance or a location rated
@@ -38,7 +56,11 @@ pub async fn concerns_page(
 ) -> Result<HttpResponse, PageError> {
     require_council(&user)?;
     let mut conn = state.db().await?;
-    let concerns = provider_concerns(&mut conn, insurances::today(), None).await?;
+    let concerns = provider_concerns(&mut conn, insurances::today(), None)
+        .await?
+        .into_iter()
+        .map(ConcernRow::from)
+        .collect();
     let layout = Layout::new(
         "Providers with a concern",
         "/providers",
@@ -61,6 +83,7 @@ struct LocationRow {
     #[serde(flatten)]
     location: CqcLocation,
     rating_label: &'static str,
+    rating_date_words: Option<String>,
     inadequate: bool,
 }
 
@@ -70,6 +93,7 @@ struct RatingRow {
     change: RatingChange,
     previous_label: &'static str,
     rating_label: &'static str,
+    report_words: String,
 }
 
 #[derive(Serialize)]
@@ -79,7 +103,7 @@ struct EvidenceView {
     insurances: Vec<InsuranceView>,
     locations: Vec<LocationRow>,
     history: Vec<RatingRow>,
-    concerns: Vec<Concern>,
+    concerns: Vec<ConcernRow>,
 }
 
 /// GET /providers/{org}/evidence (commissioners and administrators)
@@ -106,11 +130,16 @@ pub async fn evidence_page(
         .into_iter()
         .map(|change| RatingRow {
             previous_label: change.previous_rating.label(),
+            report_words: long_date(change.report_date),
             rating_label: change.rating.label(),
             change,
         })
         .collect();
-    let concerns = provider_concerns(&mut conn, today, Some(org)).await?;
+    let concerns = provider_concerns(&mut conn, today, Some(org))
+        .await?
+        .into_iter()
+        .map(ConcernRow::from)
+        .collect();
     let name = profile.organisation.legal_name.clone();
     let view = EvidenceView {
         id: org,
@@ -120,6 +149,7 @@ pub async fn evidence_page(
             .into_iter()
             .map(|location| LocationRow {
                 rating_label: location.rating.label(),
+                rating_date_words: location.rating_date.map(long_date),
                 inadequate: location.rating == CqcRating::Inadequate,
                 location,
             })
