@@ -124,7 +124,7 @@ impl Message for ColleagueJoined {
 #[derive(Debug, Clone, Serialize)]
 pub struct InsuranceExpiring {
     pub organisation_name: String,
-    /// "Public liability insurance".
+    /// "public liability insurance" (it goes mid-sentence).
     pub insurance: String,
     pub insurer: String,
     /// The last day of cover: "31 March 2027".
@@ -141,7 +141,7 @@ impl Message for InsuranceExpiring {
     fn sample() -> Self {
         Self {
             organisation_name: "Bright Care Services Ltd".into(),
-            insurance: "Public liability insurance".into(),
+            insurance: "public liability insurance".into(),
             insurer: "Acme Mutual".into(),
             expires: "31 March 2027".into(),
             when: "in 30 days".into(),

@@ -103,7 +103,7 @@ async fn each_reminder_is_sent_once_however_often_the_job_runs() {
     assert_eq!(messages.len(), 3, "{messages:?}");
     let first = messages
         .iter()
-        .find(|m| m.contains("Subject: Your Public liability insurance expires in 30 days"))
+        .find(|m| m.contains("Subject: Your public liability insurance expires in 30 days"))
         .unwrap_or_else(|| panic!("{messages:?}"));
     assert!(first.contains("31 March 2027"));
     assert!(
@@ -115,12 +115,12 @@ async fn each_reminder_is_sent_once_however_often_the_job_runs() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("Subject: Your Public liability insurance expires in 7 days"))
+            .any(|m| m.contains("Subject: Your public liability insurance expires in 7 days"))
     );
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("Subject: Your Public liability insurance has expired"))
+            .any(|m| m.contains("Subject: Your public liability insurance has expired"))
     );
 }
 

@@ -31,6 +31,15 @@ const RENEWED: &str = "EXISTS (SELECT 1 FROM insurances j \
       AND j.id <> insurances.id AND j.starts_on <= insurances.expires_on + 1 \
       AND j.expires_on > insurances.expires_on)";
 
+/// "public liability insurance", for the middle of a sentence.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn when(reminder: Reminder, days_left: i64) -> String {
     match (reminder, days_left) {
         (Reminder::Lapsed, _) => String::new(),
@@ -89,9 +98,10 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 .load(tx)
                 .await?;
             let expires = crate::calendar::long_date(insurance.expires_on);
+            let name = lower_first(&insurance.name());
             let message = InsuranceExpiring {
                 organisation_name: organisation_name.clone(),
-                insurance: insurance.name(),
+                insurance: name.clone(),
                 insurer: insurance.insurer.clone(),
                 expires: expires.clone(),
                 when: when(reminder, (insurance.expires_on - today).num_days()),
@@ -102,8 +112,7 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 ),
             };
             let reason = format!(
-                "You received this email because you are a user of {organisation_name}, whose {} with {} {} on {expires}.",
-                insurance.name(),
+                "You received this email because you are a user of {organisation_name}, whose {name} with {} {} on {expires}.",
                 insurance.insurer,
                 if reminder == Reminder::Lapsed { "ended" } else { "ends" },
             );

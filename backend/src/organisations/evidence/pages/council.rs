@@ -3,8 +3,8 @@
 
 use super::DoneQuery;
 use crate::auth::Role;
-use crate::calendar::long_date;
 use crate::auth::csrf::CsrfToken;
+use crate::calendar::long_date;
 use crate::http::problem::FieldError;
 use crate::organisations::evidence::model::{InsuranceView, RatingChange, RatingInput};
 use crate::organisations::evidence::{Concern, insurances, provider_concerns, ratings};
