@@ -348,3 +348,82 @@ async fn the_council_records_cqc_ratings_and_concerns_follow_the_evidence() {
     let concerns_page = cp.get("/providers/concerns").await.text();
     assert!(concerns_page.contains("Meadow Homes Ltd") && !concerns_page.contains("Bright Care"));
 }
+
+#[actix_web::test]
+async fn an_insurance_started_and_never_saved_is_forgotten_after_30_days() {
+    let app = spawn_app().await;
+    let state = backend::app::state(app.settings.clone(), app.pool.clone());
+    // Two drafts: one left 31 days ago, one yesterday.
+    for (insurer, age) in [("Old Draft", 31), ("New Draft", 1)] {
+        sql(&app, &format!("INSERT INTO insurances (organisation_id, kind, insurer, cover_pence, starts_on, expires_on, certificate_file_id, created_by, updated_at) \
+            SELECT organisation_id, kind, '{insurer}', cover_pence, starts_on, expires_on, certificate_file_id, created_by, now() - interval '{age} days' \
+            FROM insurances WHERE kind = 'public_liability' AND saved_at IS NOT NULL")).await;
+    }
+    state
+        .jobs
+        .run_now("housekeeping", Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM insurances WHERE insurer = 'Old Draft'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM insurances WHERE insurer = 'New Draft'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM insurances WHERE saved_at IS NOT NULL"
+        )
+        .await,
+        3,
+        "saved ones stay"
+    );
+}
+
+#[actix_web::test]
+async fn adding_an_insurance_again_with_the_same_key_adds_it_once() {
+    let app = spawn_app().await;
+    let bright = app.token(BRIGHT).await;
+    let org = app.actor(BRIGHT).await.organisation_id;
+    let file = app
+        .raw(
+            "POST",
+            &format!("/api/v1/organisations/{org}/certificates?file_name=el.pdf"),
+            &[
+                ("Authorization", &format!("Bearer {bright}")),
+                ("Content-Type", "application/octet-stream"),
+            ],
+            tests::tender::PDF.to_vec(),
+        )
+        .await
+        .json()["id"]
+        .clone();
+    let body = json!({"kind": "employers_liability", "insurer": "Severn Mutual", "cover_pence": 1_000_000_000,
+        "starts_on": "2026-04-01", "expires_on": "2027-03-31", "certificate_file_id": file});
+    let path = format!("/api/v1/organisations/{org}/insurances");
+    let key = [("Idempotency-Key", "renewal-2026")];
+    let first = app.json("POST", &path, Some(&bright), &body, &key).await;
+    let again = app.json("POST", &path, Some(&bright), &body, &key).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.json()["id"], again.json()["id"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM insurances WHERE insurer = 'Severn Mutual'"
+        )
+        .await,
+        2,
+        "the demo's and this one"
+    );
+}
