@@ -35,7 +35,7 @@ async fn org_of(app: &TestApp, email: &str) -> uuid::Uuid {
 }
 
 /// Uploads a certificate as `token`'s organisation and returns its id.
-async fn certificate(app: &TestApp, token: &str, org: uuid::Uuid) -> String {
+pub(crate) async fn certificate(app: &TestApp, token: &str, org: uuid::Uuid) -> String {
     let r = app
         .raw(
             "POST",

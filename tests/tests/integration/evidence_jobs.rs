@@ -1,7 +1,7 @@
 //! The insurance expiry reminders (once per insurance per threshold, however often the job
 //! runs), CQC ratings recorded by the council, and the concerns the DPS context reads.
 
-use super::evidence::count;
+use super::evidence::{certificate, count};
 use backend::organisations::evidence::{ConcernKind, provider_concerns};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use diesel_async::RunQueryDsl;
@@ -396,19 +396,7 @@ async fn adding_an_insurance_again_with_the_same_key_adds_it_once() {
     let app = spawn_app().await;
     let bright = app.token(BRIGHT).await;
     let org = app.actor(BRIGHT).await.organisation_id;
-    let file = app
-        .raw(
-            "POST",
-            &format!("/api/v1/organisations/{org}/certificates?file_name=el.pdf"),
-            &[
-                ("Authorization", &format!("Bearer {bright}")),
-                ("Content-Type", "application/octet-stream"),
-            ],
-            tests::tender::PDF.to_vec(),
-        )
-        .await
-        .json()["id"]
-        .clone();
+    let file = certificate(&app, &bright, org).await;
     let body = json!({"kind": "employers_liability", "insurer": "Severn Mutual", "cover_pence": 1_000_000_000,
         "starts_on": "2026-04-01", "expires_on": "2027-03-31", "certificate_file_id": file});
     let path = format!("/api/v1/organisations/{org}/insurances");
