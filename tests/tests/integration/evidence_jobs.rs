@@ -415,3 +415,28 @@ async fn adding_an_insurance_again_with_the_same_key_adds_it_once() {
         "the demo's and this one"
     );
 }
+
+#[actix_web::test]
+async fn insurances_and_concerns_are_read_in_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let c = app.token(COMMISSIONER).await;
+    let org = app.actor(BRIGHT).await.organisation_id;
+    let insurances = format!("/api/v1/organisations/{org}/insurances");
+    let concerns = "/api/v1/provider-concerns";
+    let few = (
+        super::reads::statements(&app, &insurances, &c).await,
+        super::reads::statements(&app, concerns, &c).await,
+    );
+    // Forty more lapsed policies of other kinds: as many concerns, no more statements.
+    sql(&app, "INSERT INTO insurances (organisation_id, kind, description, insurer, cover_pence, starts_on, expires_on, certificate_file_id, saved_at, created_by) \
+        SELECT organisation_id, 'other', 'Cover ' || n, insurer, cover_pence, starts_on, expires_on, certificate_file_id, now(), created_by \
+        FROM insurances, generate_series(1, 40) n WHERE kind = 'professional_indemnity'").await;
+    let list = app.get(concerns, Some(&c)).await.json();
+    assert!(list.as_array().unwrap().len() >= 42, "{list}");
+    let many = (
+        super::reads::statements(&app, &insurances, &c).await,
+        super::reads::statements(&app, concerns, &c).await,
+    );
+    assert_eq!(few, many);
+    assert!(many.0 <= 3 && many.1 <= 3, "{many:?}");
+}
