@@ -167,9 +167,9 @@ async fn checked(
     org: Uuid,
     input: &InsuranceInput,
 ) -> Result<InsuranceInput> {
-    let mut errors = match rules::insurance(input) {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors,
+    let (valid, mut errors) = match rules::insurance(input) {
+        Ok(valid) => (Some(valid), Vec::new()),
+        Err(errors) => (None, errors),
     };
     let ours: bool = diesel::select(diesel::dsl::exists(
         stored_files::table
@@ -184,10 +184,10 @@ async fn checked(
             "Upload the insurance certificate",
         ));
     }
-    if !errors.is_empty() {
-        return Err(OrganisationError::Invalid(errors));
+    match valid {
+        Some(valid) if errors.is_empty() => Ok(valid),
+        _ => Err(OrganisationError::Invalid(errors)),
     }
-    rules::insurance(input).map_err(OrganisationError::Invalid)
 }
 
 fn changes(valid: &InsuranceInput) -> InsuranceChanges {
