@@ -196,6 +196,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::CqcRating;
+
+    cqc_rating_changes (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        location_id -> Text,
+        location_name -> Text,
+        previous_rating -> CqcRating,
+        rating -> CqcRating,
+        report_date -> Date,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     districts (id) {
         id -> Uuid,
         name -> Text,
@@ -223,6 +240,34 @@ diesel::table! {
         response_status -> Nullable<Int2>,
         response_body -> Nullable<Bytea>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    insurance_reminders (insurance_id, threshold, expires_on) {
+        insurance_id -> Uuid,
+        threshold -> Text,
+        expires_on -> Date,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    insurances (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        kind -> Text,
+        description -> Text,
+        insurer -> Text,
+        cover_pence -> Int8,
+        starts_on -> Date,
+        expires_on -> Date,
+        certificate_file_id -> Uuid,
+        saved_at -> Nullable<Timestamptz>,
+        replaces_id -> Nullable<Uuid>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -558,6 +603,12 @@ diesel::joinable!(competition_lots -> competitions (competition_id));
 diesel::joinable!(competitions -> organisations (council_id));
 diesel::joinable!(conflict_declarations -> organisations (organisation_id));
 diesel::joinable!(cqc_locations -> organisations (organisation_id));
+diesel::joinable!(cqc_rating_changes -> organisations (organisation_id));
+diesel::joinable!(cqc_rating_changes -> users (recorded_by));
+diesel::joinable!(insurance_reminders -> insurances (insurance_id));
+diesel::joinable!(insurances -> organisations (organisation_id));
+diesel::joinable!(insurances -> stored_files (certificate_file_id));
+diesel::joinable!(insurances -> users (created_by));
 diesel::joinable!(invitations -> organisations (organisation_id));
 diesel::joinable!(moderated_scores -> submissions (submission_id));
 diesel::joinable!(moderated_scores -> users (moderated_by));
@@ -606,9 +657,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     competitions,
     conflict_declarations,
     cqc_locations,
+    cqc_rating_changes,
     districts,
     evaluator_scores,
     idempotency_keys,
+    insurance_reminders,
+    insurances,
     invitations,
     job_runs,
     job_schedules,

@@ -90,6 +90,13 @@ pub struct DashboardQuery {
     verification: Option<String>,
 }
 
+/// Providers' insurances and CQC ratings, for commissioners and administrators.
+const PROVIDER_EVIDENCE: Panel = Panel {
+    heading: "Providers' evidence",
+    empty: "Providers whose insurance has lapsed or whose CQC location is rated Inadequate, with each provider's insurances and ratings, where you record a new rating.",
+    link: Some(("/providers/concerns", "See providers with a concern")),
+};
+
 /// GET /dashboard: what each role has to do. Until a capability exists, its panel says
 /// honestly what will appear there.
 pub async fn dashboard_page(
@@ -139,17 +146,21 @@ pub async fn dashboard_page(
                 empty: "Scheduled jobs with their next run and any failures, and every email the service has sent or is waiting to send.",
                 link: Some(("/admin/jobs", "View scheduled jobs")),
             },
+            PROVIDER_EVIDENCE,
             Panel {
                 heading: "Audit log",
                 empty: "Every change made in the service, with who made it and when. The log's integrity is checked each time you open it.",
                 link: Some(("/admin/audit", "View the audit log")),
             },
         ],
-        Role::Commissioner => vec![Panel {
-            heading: "Your procurements",
-            empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
-            link: Some(("/procurements", "See your procurements")),
-        }],
+        Role::Commissioner => vec![
+            Panel {
+                heading: "Your procurements",
+                empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
+                link: Some(("/procurements", "See your procurements")),
+            },
+            PROVIDER_EVIDENCE,
+        ],
         Role::Evaluator => vec![Panel {
             heading: "Evaluations assigned to you",
             empty: "Procurements whose evaluation panel you sit on. You declare any conflict of interest with each bidder before you see any bid.",

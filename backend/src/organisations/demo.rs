@@ -1,5 +1,7 @@
 //! Demo organisations: a fictional council (Wyvern County Council) with six districts and
 //! one user per council role, and two care providers with a user and a CQC location each.
+//! Bright Care has three insurances (one valid, one expiring in 20 days, one lapsed);
+//! Meadow Homes has a second location, rated Inadequate by a commissioner.
 //! Idempotent: loading it again changes nothing that exists.
 
 use super::model::{CqcRating, NewOrganisation};
@@ -174,6 +176,7 @@ pub async fn demo(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
                     .await?;
                 created += create_user(tx, id, p.user.0, p.user.1, Role::Provider, &hash).await?;
             }
+            evidence(tx).await?;
             Ok(created)
         })
         .await?;
@@ -242,4 +245,125 @@ async fn create_user(
         .await?;
     }
     Ok(usize::from(inserted.is_some()))
+}
+
+/// The evidence demo: Bright Care's insurances, dated from today so that their statuses
+/// show, and Meadow Homes' location rated Inadequate with its history. Skipped when Bright
+/// Care already has insurances.
+async fn evidence(tx: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    use super::evidence::model::InsuranceKind;
+    use crate::db::schema::{cqc_rating_changes, insurances, stored_files};
+    use chrono::Duration;
+    let org = |name: &'static str| {
+        organisations::table
+            .filter(organisations::legal_name.eq(name))
+            .select(organisations::id)
+    };
+    let user = |email: &'static str| {
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+    };
+    let bright: Uuid = org(PROVIDERS[0].legal_name).first(tx).await?;
+    let meadow: Uuid = org(PROVIDERS[1].legal_name).first(tx).await?;
+    let priya: Uuid = user(PROVIDERS[0].user.0).first(tx).await?;
+    let commissioner: Uuid = user("commissioner@council.example").first(tx).await?;
+    let held: i64 = insurances::table
+        .filter(insurances::organisation_id.eq(bright))
+        .count()
+        .get_result(tx)
+        .await?;
+    if held > 0 {
+        return Ok(());
+    }
+    let key = crate::storage::builtin::DEMO_CERTIFICATE;
+    let size = crate::storage::builtin::bytes(key).map_or(1, |b| b.len() as i64);
+    diesel::insert_into(stored_files::table)
+        .values((
+            stored_files::object_key.eq(key),
+            stored_files::display_name.eq("Sample certificate.pdf"),
+            stored_files::content_type.eq("application/pdf"),
+            stored_files::size_bytes.eq(size),
+            stored_files::sha256.eq(""),
+            stored_files::uploaded_by.eq(priya),
+            stored_files::organisation_id.eq(bright),
+        ))
+        .on_conflict(stored_files::object_key)
+        .do_nothing()
+        .execute(tx)
+        .await?;
+    let file: Uuid = stored_files::table
+        .filter(stored_files::object_key.eq(key))
+        .select(stored_files::id)
+        .first(tx)
+        .await?;
+    let today = super::evidence::insurances::today();
+    let days = Duration::days;
+    for (kind, insurer, pounds, starts, expires) in [
+        (
+            InsuranceKind::EmployersLiability,
+            "Severn Mutual",
+            10_000_000,
+            days(-100),
+            days(265),
+        ),
+        (
+            InsuranceKind::PublicLiability,
+            "Acme Insurance plc",
+            5_000_000,
+            days(-345),
+            days(20),
+        ),
+        (
+            InsuranceKind::ProfessionalIndemnity,
+            "Hereford Underwriting",
+            2_000_000,
+            days(-380),
+            days(-15),
+        ),
+    ] {
+        diesel::insert_into(insurances::table)
+            .values(super::evidence::model::NewInsurance {
+                organisation_id: bright,
+                kind,
+                description: String::new(),
+                insurer: insurer.into(),
+                cover_pence: pounds * 100,
+                starts_on: today + starts,
+                expires_on: today + expires,
+                certificate_file_id: file,
+                saved_at: Some(chrono::Utc::now()),
+                replaces_id: None,
+                created_by: priya,
+            })
+            .execute(tx)
+            .await?;
+    }
+    let (location, name) = ("1-108765432", "Meadow View Nursing Home");
+    let report = today - days(45);
+    diesel::insert_into(cqc_locations::table)
+        .values((
+            cqc_locations::organisation_id.eq(meadow),
+            cqc_locations::location_id.eq(location),
+            cqc_locations::name.eq(name),
+            cqc_locations::rating.eq(CqcRating::Inadequate),
+            cqc_locations::rating_date.eq(Some(report)),
+        ))
+        .on_conflict(cqc_locations::location_id)
+        .do_nothing()
+        .execute(tx)
+        .await?;
+    diesel::insert_into(cqc_rating_changes::table)
+        .values((
+            cqc_rating_changes::organisation_id.eq(meadow),
+            cqc_rating_changes::location_id.eq(location),
+            cqc_rating_changes::location_name.eq(name),
+            cqc_rating_changes::previous_rating.eq(CqcRating::RequiresImprovement),
+            cqc_rating_changes::rating.eq(CqcRating::Inadequate),
+            cqc_rating_changes::report_date.eq(report),
+            cqc_rating_changes::recorded_by.eq(commissioner),
+        ))
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -119,6 +119,38 @@ impl Message for ColleagueJoined {
     }
 }
 
+/// To a provider's users: one of its insurances expires in 30 days, in 7 days, or has
+/// lapsed (the `insurance-expiry-reminders` job).
+#[derive(Debug, Clone, Serialize)]
+pub struct InsuranceExpiring {
+    pub organisation_name: String,
+    /// "public liability insurance" (it goes mid-sentence).
+    pub insurance: String,
+    pub insurer: String,
+    /// The last day of cover: "31 March 2027".
+    pub expires: String,
+    /// "in 30 days", "in 7 days", "today", "tomorrow"; empty once it has lapsed.
+    pub when: String,
+    pub lapsed: bool,
+    /// Where to change it and upload the new certificate.
+    pub link: String,
+}
+
+impl Message for InsuranceExpiring {
+    const TEMPLATE: &'static str = "insurance_expiring";
+    fn sample() -> Self {
+        Self {
+            organisation_name: "Bright Care Services Ltd".into(),
+            insurance: "public liability insurance".into(),
+            insurer: "Acme Mutual".into(),
+            expires: "31 March 2027".into(),
+            when: "in 30 days".into(),
+            lapsed: false,
+            link: "https://care.example/organisation/insurances/0f3a/edit".into(),
+        }
+    }
+}
+
 /// Every message of this context, with its sample (for the snapshot tests).
 pub fn samples() -> Vec<(&'static str, serde_json::Value)> {
     use crate::mail::sample;
@@ -128,5 +160,6 @@ pub fn samples() -> Vec<(&'static str, serde_json::Value)> {
         sample::<InvitationEmail>(),
         sample::<AccountRecoveryStarted>(),
         sample::<ColleagueJoined>(),
+        sample::<InsuranceExpiring>(),
     ]
 }

@@ -12,6 +12,9 @@ pub enum OrganisationError {
     Invalid(Vec<FieldError>),
     #[error("not found")]
     NotFound,
+    /// A record of this context other than an organisation or user ("Insurance").
+    #[error("{0} not found")]
+    Missing(&'static str),
     #[error("forbidden")]
     Forbidden,
     /// An emailed link (registration, invitation) that has expired, been used or is not ours.
@@ -34,6 +37,7 @@ impl From<OrganisationError> for Problem {
         match e {
             OrganisationError::Invalid(errors) => Problem::validation(errors),
             OrganisationError::NotFound => Problem::not_found("Organisation or user"),
+            OrganisationError::Missing(what) => Problem::not_found(what),
             OrganisationError::Forbidden => {
                 Problem::forbidden("You may change only your own organisation.")
             }

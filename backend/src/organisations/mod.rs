@@ -5,7 +5,9 @@ pub mod api;
 pub mod demo;
 pub mod emails;
 pub mod errors;
+pub mod evidence;
 pub mod invitations;
+pub mod jobs;
 pub mod model;
 mod organisation;
 pub mod pages;
@@ -37,10 +39,18 @@ pub use user_accounts::{
     NewUserInput, RegistrationInput, UserChanges, create_user, create_user_cli, update_user,
 };
 
-/// Hands this context's routes to the application.
+/// Hands this context's routes and jobs to the application.
 pub fn register(registry: &mut crate::registry::Registry) {
     registry
         .api(api::configure)
+        .api(evidence::api::configure)
         .pages(pages::configure)
-        .pages(people_pages::configure);
+        .pages(people_pages::configure)
+        .pages(evidence::pages::configure)
+        .job(crate::background::Job::new(
+            jobs::insurance_reminders::NAME,
+            "Emails providers 30 and 7 days before an insurance expires, and when it has lapsed",
+            jobs::insurance_reminders::SCHEDULE,
+            jobs::insurance_reminders::run,
+        ));
 }

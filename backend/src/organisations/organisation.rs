@@ -74,8 +74,11 @@ pub async fn update_organisation(
     let before = queries::find_organisation(tx, id)
         .await?
         .ok_or(OrganisationError::NotFound)?;
-    let valid =
+    let mut valid =
         rules::organisation(before.organisation.kind, input).map_err(OrganisationError::Invalid)?;
+    if editor.role == Role::Provider {
+        keep_recorded_ratings(&mut valid, &before);
+    }
     let mut errors = Vec::new();
     check_districts(tx, &valid, &mut errors).await?;
     if active == Some(false) && id == editor.organisation_id {
@@ -125,4 +128,20 @@ pub async fn update_organisation(
     queries::find_organisation(tx, id)
         .await?
         .ok_or(OrganisationError::NotFound)
+}
+
+/// A provider's own edit keeps the ratings its existing locations have: those are CQC's,
+/// recorded by the council (`evidence::ratings`), and a provider's suspension can hang on
+/// them. A location the provider adds keeps the rating it declares, as at registration.
+fn keep_recorded_ratings(valid: &mut ValidOrganisation, before: &OrganisationView) {
+    for location in &mut valid.cqc_locations {
+        if let Some(stored) = before
+            .cqc_locations
+            .iter()
+            .find(|l| l.location_id == location.location_id)
+        {
+            location.rating = Some(stored.rating);
+            location.rating_date = stored.rating_date;
+        }
+    }
 }

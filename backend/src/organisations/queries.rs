@@ -270,19 +270,48 @@ pub async fn replace_coverage(
             .execute(conn)
             .await?;
     }
-    diesel::delete(cqc_locations::table.filter(cqc_locations::organisation_id.eq(organisation)))
-        .execute(conn)
+    // Locations kept keep their row (and id: what the rating history, and a concern's
+    // `record_id`, name); those no longer listed go; new ones are inserted, where one
+    // another organisation holds fails on its unique key as before.
+    let listed: Vec<&str> = locations.iter().map(|l| l.location_id.as_str()).collect();
+    diesel::delete(
+        cqc_locations::table
+            .filter(cqc_locations::organisation_id.eq(organisation))
+            .filter(cqc_locations::location_id.ne_all(&listed)),
+    )
+    .execute(conn)
+    .await?;
+    let kept: Vec<String> = cqc_locations::table
+        .filter(cqc_locations::organisation_id.eq(organisation))
+        .select(cqc_locations::location_id)
+        .load(conn)
         .await?;
-    let rows: Vec<NewCqcLocation> = locations
-        .iter()
-        .map(|l| NewCqcLocation {
-            organisation_id: organisation,
-            location_id: l.location_id.clone(),
-            name: l.name.clone(),
-            rating: l.rating.unwrap_or(CqcRating::NotYetRated),
-            rating_date: l.rating_date,
-        })
-        .collect();
+    let mut rows = Vec::new();
+    for l in locations {
+        let rating = l.rating.unwrap_or(CqcRating::NotYetRated);
+        if kept.contains(&l.location_id) {
+            diesel::update(
+                cqc_locations::table
+                    .filter(cqc_locations::organisation_id.eq(organisation))
+                    .filter(cqc_locations::location_id.eq(&l.location_id)),
+            )
+            .set((
+                cqc_locations::name.eq(&l.name),
+                cqc_locations::rating.eq(rating),
+                cqc_locations::rating_date.eq(l.rating_date),
+            ))
+            .execute(conn)
+            .await?;
+        } else {
+            rows.push(NewCqcLocation {
+                organisation_id: organisation,
+                location_id: l.location_id.clone(),
+                name: l.name.clone(),
+                rating,
+                rating_date: l.rating_date,
+            });
+        }
+    }
     if !rows.is_empty() {
         diesel::insert_into(cqc_locations::table)
             .values(rows)

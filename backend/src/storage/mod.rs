@@ -9,6 +9,7 @@
 //! objects left behind by a transaction that rolled back, are removed by [`sweep`] in the
 //! nightly housekeeping.
 
+pub mod builtin;
 mod s3;
 mod sniff;
 pub mod sweep;
@@ -105,6 +106,9 @@ impl FileStore {
 
     /// A file's bytes.
     pub async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+        if let Some(bytes) = builtin::bytes(key) {
+            return Ok(bytes.to_vec());
+        }
         let result = self.store.get(&StorePath::from(key)).await?;
         Ok(result.bytes().await?.to_vec())
     }
@@ -274,6 +278,20 @@ pub fn content_disposition(name: &str) -> String {
         "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
         utf8_percent_encode(name, ATTR_CHAR)
     )
+}
+
+/// Sends a stored file as a download, named safely, never rendered inline, never cached
+/// by a shared cache.
+pub async fn send(files: &FileStore, file: StoredFile) -> Result<actix_web::HttpResponse, Problem> {
+    let bytes = files.get(&file.object_key).await.map_err(Problem::from)?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            "Content-Disposition",
+            content_disposition(&file.display_name),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
 }
 
 /// Forgets a file no draft, sealed bid or document refers to any more, so that it stops

@@ -12,12 +12,14 @@ use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
 use std::collections::HashSet;
 
-/// Whether file `f` is referred to: by a draft's evidence, a tender's documents, or what a
-/// bidder submitted (a sealed bid keeps a file the bidder has since removed from the draft).
+/// Whether file `f` is referred to: by a draft's evidence, a tender's documents, what a
+/// bidder submitted (a sealed bid keeps a file the bidder has since removed from the draft),
+/// or a provider's insurance certificate.
 /// A context that keeps files adds its reference here.
 pub(super) const REFERENCED: &str = "\
     EXISTS (SELECT 1 FROM submission_files r WHERE r.file_id = f.id) \
     OR EXISTS (SELECT 1 FROM procurement_documents r WHERE r.file_id = f.id) \
+    OR EXISTS (SELECT 1 FROM insurances r WHERE r.certificate_file_id = f.id) \
     OR EXISTS (SELECT 1 FROM submissions s WHERE s.sealed IS NOT NULL \
         AND jsonb_path_exists(s.sealed, '$.files[*][1] ? (@ == $id)', jsonb_build_object('id', f.id::text)))";
 

@@ -16,6 +16,9 @@ pub const KEEP_IDEMPOTENCY_KEYS: Duration = Duration::hours(24);
 pub const KEEP_USED_TOKENS: Duration = Duration::days(1);
 pub const KEEP_JOB_RUNS: Duration = Duration::days(90);
 pub const KEEP_SENT_EMAIL: Duration = Duration::days(180);
+/// An insurance a provider started on the pages and never saved (its certificate then
+/// goes in the next night's sweep).
+pub const KEEP_INSURANCE_DRAFTS: Duration = Duration::days(30);
 /// Uploads are left alone this long, so one whose transaction is still running is safe.
 pub const KEEP_UNREFERENCED_UPLOADS: Duration = Duration::hours(1);
 
@@ -60,6 +63,11 @@ pub async fn run(context: JobContext, tick: Tick) -> anyhow::Result<()> {
                 "sign_in_throttle",
                 "DELETE FROM sign_in_throttle WHERE window_started_at < $1",
                 at - crate::auth::throttle::WINDOW,
+            ),
+            (
+                "insurance_drafts",
+                "DELETE FROM insurances WHERE saved_at IS NULL AND updated_at < $1",
+                at - KEEP_INSURANCE_DRAFTS,
             ),
             (
                 "pending_registrations",

@@ -99,4 +99,13 @@ async fn browser_journeys_pass_axe_and_work_by_keyboard() {
         output.contains("pass 4"),
         "all four evaluation journeys ran:\n{output}"
     );
+
+    // Provider evidence: an insurance with an error put right, at both widths; a rating.
+    let app = spawn_app().await;
+    let (ok, output) = browser::run_with("provider-evidence.test.mjs", &app.address, &[]).await;
+    assert!(ok, "provider evidence browser tests failed:\n{output}");
+    assert!(
+        output.contains("pass 3"),
+        "all three evidence journeys ran:\n{output}"
+    );
 }

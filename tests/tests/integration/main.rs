@@ -12,6 +12,8 @@ mod email;
 mod errors;
 mod evaluation;
 mod evaluator_pages;
+mod evidence;
+mod evidence_jobs;
 mod jobs;
 mod openapi;
 mod organisations;

@@ -228,6 +228,8 @@ impl Normaliser {
             (r"\b\d{2}:\d{2}(:\d{2})?\b", "{time}"),
             // Time left before a deadline (`calendar::time_left`) moves with the weekday.
             (r"\b\d+ days left\b", "{n} days left"),
+            // An insurance's status counts days to its expiry (`evidence::rules::status`).
+            (r"\bExpires in \d+ days\b", "Expires in {n} days"),
         ]
         .into_iter()
         .map(|(pattern, with)| (Regex::new(pattern).unwrap(), with))

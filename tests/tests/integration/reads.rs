@@ -10,7 +10,7 @@ use tests::tender::{self, BRIGHT, COMMISSIONER, EVALUATOR, MEADOW};
 use tests::{TestApp, spawn_app};
 
 /// The fewest statements any of five identical GETs took, after one to warm the caches.
-async fn statements(app: &TestApp, path: &str, token: &str) -> u64 {
+pub(crate) async fn statements(app: &TestApp, path: &str, token: &str) -> u64 {
     let warm = app.get(path, Some(token)).await;
     assert_eq!(warm.status, 200, "{path}: {}", warm.text());
     let mut least = u64::MAX;

@@ -328,6 +328,6 @@ pub(super) async fn save_organisation(
     .await
 }
 
-pub(super) fn problem_page(e: OrganisationError) -> PageError {
+pub(crate) fn problem_page(e: OrganisationError) -> PageError {
     PageError::from(crate::http::problem::Problem::from(e))
 }

@@ -15,6 +15,7 @@ use registration::*;
 use users::*;
 
 pub use form::OrganisationForm;
+pub(crate) use form::problem_page;
 
 /// Registers this context's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {

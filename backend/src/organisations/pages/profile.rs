@@ -17,6 +17,8 @@ struct ProfilePage {
     rating_labels: Vec<(String, &'static str)>,
     can_edit: bool,
     is_provider_user: bool,
+    /// The provider's own insurances (for its users only).
+    insurances: Vec<crate::organisations::evidence::model::InsuranceView>,
 }
 
 /// GET /organisation: the signed-in user's organisation.
@@ -30,6 +32,19 @@ pub async fn own_organisation_page(
         crate::organisations::get_organisation(&mut conn, &user.0, user.0.organisation_id)
             .await
             .map_err(problem_page)?;
+    // A provider's own insurances; council staff keep theirs nowhere.
+    let evidence = if user.0.role == Role::Provider {
+        crate::organisations::evidence::insurances::list(
+            &mut conn,
+            &user.0,
+            user.0.organisation_id,
+            crate::organisations::evidence::insurances::today(),
+        )
+        .await
+        .map_err(problem_page)?
+    } else {
+        Vec::new()
+    };
     let rating_labels = organisation
         .cqc_locations
         .iter()
@@ -48,6 +63,7 @@ pub async fn own_organisation_page(
             can_edit: crate::organisations::may_edit(&user.0, user.0.organisation_id),
             organisation,
             rating_labels,
+            insurances: evidence,
         },
         &csrf,
     ))

@@ -84,17 +84,5 @@ pub async fn send_file(
     state: &AppState,
     file: crate::storage::StoredFile,
 ) -> Result<HttpResponse, Problem> {
-    let bytes = state
-        .files
-        .get(&file.object_key)
-        .await
-        .map_err(Problem::from)?;
-    Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header((
-            "Content-Disposition",
-            crate::storage::content_disposition(&file.display_name),
-        ))
-        .insert_header(("Cache-Control", "private, no-store"))
-        .body(bytes))
+    crate::storage::send(&state.files, file).await
 }
