@@ -101,15 +101,18 @@ struct ObjectKey {
     object_key: String,
 }
 
+/// The keys of the uploads the database names (not the built-in demo certificate, which
+/// lives in the program, never in the bucket).
 async fn object_keys(app: &TestApp) -> Vec<String> {
-    let mut keys: Vec<String> =
-        diesel::sql_query("SELECT object_key FROM stored_files ORDER BY object_key")
-            .load::<ObjectKey>(&mut app.db().await)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|k| k.object_key)
-            .collect();
+    let mut keys: Vec<String> = diesel::sql_query(
+        "SELECT object_key FROM stored_files WHERE object_key LIKE 'uploads/%' ORDER BY object_key",
+    )
+    .load::<ObjectKey>(&mut app.db().await)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|k| k.object_key)
+    .collect();
     keys.sort();
     keys
 }
