@@ -200,8 +200,8 @@ struct Normaliser {
 
 impl Normaliser {
     fn new() -> Self {
-        let month =
-            "January|February|March|April|May|June|July|August|September|October|November|December";
+        // Full names, and the short ones the admin tables use ("4 Dec 2026").
+        let month = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec";
         let day = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday";
         let id = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
         let replacements = [
