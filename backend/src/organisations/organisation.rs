@@ -77,7 +77,8 @@ pub async fn update_organisation(
     let mut valid =
         rules::organisation(before.organisation.kind, input).map_err(OrganisationError::Invalid)?;
     if editor.role == Role::Provider {
-        keep_recorded_ratings(&mut valid, &before);
+        let recorded = last_recorded_ratings(tx, id).await?;
+        keep_recorded_ratings(&mut valid, &before, &recorded);
     }
     let mut errors = Vec::new();
     check_districts(tx, &valid, &mut errors).await?;
@@ -130,10 +131,32 @@ pub async fn update_organisation(
         .ok_or(OrganisationError::NotFound)
 }
 
+/// The last rating the council recorded for each of the organisation's CQC location ids
+/// (`evidence::ratings`), whether or not the location is still on its profile.
+async fn last_recorded_ratings(
+    tx: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(String, CqcRating, chrono::NaiveDate)>> {
+    use crate::db::schema::cqc_rating_changes as changes;
+    changes::table
+        .filter(changes::organisation_id.eq(id))
+        .distinct_on(changes::location_id)
+        .order((changes::location_id, changes::recorded_at.desc()))
+        .select((changes::location_id, changes::rating, changes::report_date))
+        .load(tx)
+        .await
+}
+
 /// A provider's own edit keeps the ratings its existing locations have: those are CQC's,
 /// recorded by the council (`evidence::ratings`), and a provider's suspension can hang on
-/// them. A location the provider adds keeps the rating it declares, as at registration.
-fn keep_recorded_ratings(valid: &mut ValidOrganisation, before: &OrganisationView) {
+/// them. A location removed and added again keeps the rating the council last recorded
+/// for it, so an Inadequate rating cannot be shed that way. A location new to the council
+/// keeps the rating the provider declares, as at registration.
+fn keep_recorded_ratings(
+    valid: &mut ValidOrganisation,
+    before: &OrganisationView,
+    recorded: &[(String, CqcRating, chrono::NaiveDate)],
+) {
     for location in &mut valid.cqc_locations {
         if let Some(stored) = before
             .cqc_locations
@@ -142,6 +165,11 @@ fn keep_recorded_ratings(valid: &mut ValidOrganisation, before: &OrganisationVie
         {
             location.rating = Some(stored.rating);
             location.rating_date = stored.rating_date;
+        } else if let Some((_, rating, date)) =
+            recorded.iter().find(|(l, _, _)| *l == location.location_id)
+        {
+            location.rating = Some(*rating);
+            location.rating_date = Some(*date);
         }
     }
 }

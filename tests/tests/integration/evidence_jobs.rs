@@ -203,7 +203,7 @@ async fn the_council_records_cqc_ratings_and_concerns_follow_the_evidence() {
         .get(&format!("/api/v1/organisations/{org}"), Some(&bright))
         .await
         .json();
-    let location = view["cqc_locations"][0]["id"].as_str().unwrap().to_string();
+    let mut location = view["cqc_locations"][0]["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/organisations/{org}/cqc-locations/{location}/ratings");
     let body = json!({"rating": "inadequate", "report_date": today - Duration::days(3)});
     assert_eq!(
@@ -276,6 +276,37 @@ async fn the_council_records_cqc_ratings_and_concerns_follow_the_evidence() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["cqc_locations"][0]["rating"], "inadequate");
+    // Nor can removing the location and adding it again with a better rating.
+    let mut without = input.clone();
+    without["cqc_locations"] =
+        json!([{"location_id": "1-555555555", "name": "Another home", "rating": "good"}]);
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/organisations/{org}"),
+            Some(&bright),
+            &without,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/organisations/{org}"),
+            Some(&bright),
+            &input,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["cqc_locations"][0]["rating"],
+        "inadequate",
+        "the council's recorded rating comes back with the location"
+    );
+    // Added again, it is a new row.
+    location = r.json()["cqc_locations"][0]["id"].as_str().unwrap().to_string();
 
     // A new policy covering today ends the lapse; a better rating ends the other concern,
     // recorded through the commissioner's page.
