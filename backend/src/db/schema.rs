@@ -10,6 +10,14 @@ pub mod sql_types {
     pub struct CqcRating;
 
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "dps_notice_kind"))]
+    pub struct DpsNoticeKind;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "dps_regime"))]
+    pub struct DpsRegime;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "invitation_kind"))]
     pub struct InvitationKind;
 
@@ -200,6 +208,50 @@ diesel::table! {
         id -> Uuid,
         name -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::DpsRegime;
+
+    dps (id) {
+        id -> Uuid,
+        council_id -> Uuid,
+        description -> Text,
+        regime -> DpsRegime,
+        starts_on -> Date,
+        ends_on -> Date,
+        decision_working_days -> Int4,
+        cqc_rule -> Bool,
+        round_schedule -> Text,
+        cutoff_day -> Int4,
+        established_at -> Nullable<Timestamptz>,
+        established_by -> Nullable<Uuid>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::DpsNoticeKind;
+
+    dps_notices (id) {
+        id -> Uuid,
+        dps_id -> Uuid,
+        kind -> DpsNoticeKind,
+        notice -> Jsonb,
+        prepared_by -> Uuid,
+        prepared_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dps_service_types (dps_id, service_type) {
+        dps_id -> Uuid,
+        service_type -> Text,
     }
 }
 
@@ -558,6 +610,11 @@ diesel::joinable!(competition_lots -> competitions (competition_id));
 diesel::joinable!(competitions -> organisations (council_id));
 diesel::joinable!(conflict_declarations -> organisations (organisation_id));
 diesel::joinable!(cqc_locations -> organisations (organisation_id));
+diesel::joinable!(dps -> competitions (id));
+diesel::joinable!(dps -> organisations (council_id));
+diesel::joinable!(dps_notices -> dps (dps_id));
+diesel::joinable!(dps_notices -> users (prepared_by));
+diesel::joinable!(dps_service_types -> dps (dps_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
 diesel::joinable!(moderated_scores -> submissions (submission_id));
 diesel::joinable!(moderated_scores -> users (moderated_by));
@@ -607,6 +664,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflict_declarations,
     cqc_locations,
     districts,
+    dps,
+    dps_notices,
+    dps_service_types,
     evaluator_scores,
     idempotency_keys,
     invitations,

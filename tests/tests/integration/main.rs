@@ -8,6 +8,7 @@ mod bid_pages;
 mod browser;
 mod commissioner_pages;
 mod dashboards;
+mod dps;
 mod email;
 mod errors;
 mod evaluation;

@@ -1,0 +1,6 @@
+//! The DPS's pages.
+
+use actix_web::web;
+
+/// Registers this context's pages.
+pub fn configure(_cfg: &mut web::ServiceConfig) {}
