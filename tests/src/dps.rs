@@ -83,3 +83,23 @@ pub fn conditions_with_ids() -> Value {
          "weight": null, "pass_answer": null, "bands": []}
     ]}]})
 }
+
+/// A commissioner of a second council (signs in with the demo password); returns the
+/// address.
+pub async fn other_council_commissioner(app: &TestApp) -> &'static str {
+    use diesel_async::RunQueryDsl;
+    let mut db = app.db().await;
+    diesel::sql_query(
+        "WITH org AS (
+            INSERT INTO organisations (kind, legal_name, address_line1, address_line2, town, postcode)
+            VALUES ('council', 'Other County Council', '1 High Street', '', 'Otherton', 'OT1 1AA')
+            RETURNING id)
+         INSERT INTO users (organisation_id, email, name, role, password_hash, email_verified_at)
+         SELECT org.id, 'commissioner@other.example', 'Olu Other', 'commissioner', u.password_hash, now()
+           FROM org, users u WHERE u.email = 'commissioner@council.example'",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    "commissioner@other.example"
+}

@@ -172,6 +172,7 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
         Some(Role::Provider) => &[
             ("/dashboard", "Dashboard"),
             ("/opportunities", "Opportunities"),
+            ("/dps", "Dynamic purchasing"),
             ("/bids", "Your bids"),
             ("/organisation", "Your organisation"),
             ("/account/notifications", "Email notifications"),
@@ -179,6 +180,7 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
         Some(_) => &[
             ("/dashboard", "Dashboard"),
             ("/procurements", "Procurements"),
+            ("/dps", "Dynamic purchasing"),
             ("/account/notifications", "Email notifications"),
         ],
     };

@@ -391,7 +391,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
         403
     );
     // A commissioner of another council sees nothing of it.
-    let other = other_council_commissioner(&app).await;
+    let other = app.token(dps::other_council_commissioner(&app).await).await;
     assert_eq!(
         app.get(&format!("/api/v1/dps/{id}"), Some(&other))
             .await
@@ -454,22 +454,4 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
             .status,
         403
     );
-}
-
-/// A commissioner of a second council (same password as the demo users).
-async fn other_council_commissioner(app: &TestApp) -> String {
-    let mut db = app.db().await;
-    diesel::sql_query(
-        "WITH org AS (
-            INSERT INTO organisations (kind, legal_name, address_line1, address_line2, town, postcode)
-            VALUES ('council', 'Other County Council', '1 High Street', '', 'Otherton', 'OT1 1AA')
-            RETURNING id)
-         INSERT INTO users (organisation_id, email, name, role, password_hash, email_verified_at)
-         SELECT org.id, 'commissioner@other.example', 'Olu Other', 'commissioner', u.password_hash, now()
-           FROM org, users u WHERE u.email = 'commissioner@council.example'",
-    )
-    .execute(&mut db)
-    .await
-    .unwrap();
-    app.token("commissioner@other.example").await
 }

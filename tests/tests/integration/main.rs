@@ -9,6 +9,7 @@ mod browser;
 mod commissioner_pages;
 mod dashboards;
 mod dps;
+mod dps_pages;
 mod email;
 mod errors;
 mod evaluation;
