@@ -145,11 +145,18 @@ pub async fn dashboard_page(
                 link: Some(("/admin/audit", "View the audit log")),
             },
         ],
-        Role::Commissioner => vec![Panel {
-            heading: "Your procurements",
-            empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
-            link: Some(("/procurements", "See your procurements")),
-        }],
+        Role::Commissioner => vec![
+            Panel {
+                heading: "Your procurements",
+                empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
+                link: Some(("/procurements", "See your procurements")),
+            },
+            Panel {
+                heading: "Dynamic purchasing systems",
+                empty: "DPSs and dynamic markets providers may join at any time: their lots, each lot's conditions of membership, and establishing them.",
+                link: Some(("/dps", "See your DPSs")),
+            },
+        ],
         Role::Evaluator => vec![Panel {
             heading: "Evaluations assigned to you",
             empty: "Procurements whose evaluation panel you sit on. You declare any conflict of interest with each bidder before you see any bid.",
@@ -170,6 +177,11 @@ pub async fn dashboard_page(
                 heading: "Opportunities",
                 empty: "Tenders open for bids from care providers, which you can filter by type of service and district.",
                 link: Some(("/opportunities", "Find opportunities")),
+            },
+            Panel {
+                heading: "Dynamic purchasing systems",
+                empty: "Councils' DPSs and dynamic markets, open to providers throughout their term: their lots and the conditions for joining each.",
+                link: Some(("/dps", "See open DPSs")),
             },
             Panel {
                 heading: "Your bids",

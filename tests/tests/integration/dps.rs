@@ -54,6 +54,8 @@ struct Action {
 async fn bad_input_names_every_field_and_creates_nothing() {
     let app = spawn_app().await;
     let c = app.token(COMMISSIONER).await;
+    let before = count(&app, "SELECT count(*) AS n FROM dps").await;
+    let competitions = count(&app, "SELECT count(*) AS n FROM competitions").await;
     let mut bad = dps::input("bad ref!");
     bad["title"] = json!("");
     bad["description"] = json!(" ");
@@ -88,14 +90,10 @@ async fn bad_input_names_every_field_and_creates_nothing() {
             .status,
         400
     );
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM dps").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM dps").await, before);
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) AS n FROM competitions WHERE reference LIKE 'WCC-DPS%'"
-        )
-        .await,
-        0
+        count(&app, "SELECT count(*) AS n FROM competitions").await,
+        competitions
     );
 }
 
@@ -134,7 +132,7 @@ async fn a_pcr_2015_dps_began_before_the_act_and_ends_by_23_february_2029() {
 async fn defaults_are_the_councils_monthly_practice() {
     let app = spawn_app().await;
     let c = app.token(COMMISSIONER).await;
-    let d = dps::create(&app, &c, "WCC-DPS-2026-01").await;
+    let d = dps::create(&app, &c, "WCC-DPS-T1").await;
     assert_eq!(d["status"], "draft");
     assert_eq!(d["decision_working_days"], 10);
     assert_eq!(d["cqc_rule"], true);
@@ -164,7 +162,7 @@ async fn defaults_are_the_councils_monthly_practice() {
         "POST",
         "/api/v1/dps",
         Some(&c),
-        dps::input("WCC-DPS-2026-01"),
+        dps::input("WCC-DPS-T1"),
     )
     .await;
     assert_eq!(fields(&r.problem(422)), ["reference"]);
@@ -174,7 +172,7 @@ async fn defaults_are_the_councils_monthly_practice() {
 async fn establishing_needs_conditions_on_every_lot_and_then_fixes_everything() {
     let app = spawn_app().await;
     let c = app.token(COMMISSIONER).await;
-    let d = dps::create(&app, &c, "WCC-DPS-2026-02").await;
+    let d = dps::create(&app, &c, "WCC-DPS-T2").await;
     let id = d["id"].as_str().unwrap();
     let lot1 = d["lots"][0]["id"].as_str().unwrap();
     let conditions = |lot: &str| format!("/api/v1/dps/{id}/lots/{lot}/conditions");
@@ -184,7 +182,7 @@ async fn establishing_needs_conditions_on_every_lot_and_then_fixes_everything() 
     let r = send(&app, "PUT", &conditions(lot1), Some(&c), scored).await;
     r.problem(422);
     // Another DPS's lot is not this one's.
-    let other = dps::create(&app, &c, "WCC-DPS-2026-03").await;
+    let other = dps::create(&app, &c, "WCC-DPS-T3").await;
     let foreign = other["lots"][0]["id"].as_str().unwrap();
     let r = send(
         &app,
@@ -279,7 +277,7 @@ async fn establishing_needs_conditions_on_every_lot_and_then_fixes_everything() 
         "PUT",
         &format!("/api/v1/dps/{id}"),
         Some(&c),
-        dps::input("WCC-DPS-2026-02"),
+        dps::input("WCC-DPS-T2"),
     )
     .await;
     assert_eq!(r.problem(409)["type"], refused);
@@ -338,7 +336,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
     let c = app.token(COMMISSIONER).await;
     let bright = app.token(BRIGHT).await;
     let evaluator = app.token(EVALUATOR).await;
-    let draft = dps::create(&app, &c, "WCC-DPS-2026-04").await;
+    let draft = dps::create(&app, &c, "WCC-DPS-T4").await;
     let id = draft["id"].as_str().unwrap();
     let lot = draft["lots"][0]["id"].as_str().unwrap();
     // A provider, an evaluator and the public cannot see a draft, nor learn it exists.
@@ -354,7 +352,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
             404
         );
         let list = app.get("/api/v1/dps", token).await.json();
-        assert_eq!(list.as_array().unwrap().len(), 0);
+        assert!(list.as_array().unwrap().iter().all(|d| d["id"] != id));
     }
     // Nobody but a commissioner sets one up or changes it.
     let r = send(
@@ -403,7 +401,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
         "PUT",
         &format!("/api/v1/dps/{id}"),
         Some(&other),
-        dps::input("WCC-DPS-2026-04"),
+        dps::input("WCC-DPS-T4"),
     )
     .await;
     assert_eq!(r.status, 404);
@@ -427,7 +425,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
     );
 
     // Established, everyone sees it and its conditions.
-    let open = dps::established(&app, &c, "WCC-DPS-2026-05").await;
+    let open = dps::established(&app, &c, "WCC-DPS-T5").await;
     let open_id = open["id"].as_str().unwrap();
     for token in [Some(bright.as_str()), None] {
         let list = app.get("/api/v1/dps", token).await.json();
@@ -437,7 +435,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
             .iter()
             .map(|d| d["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, [open_id]);
+        assert!(ids.contains(&open_id) && !ids.contains(&id));
         let lot = open["lots"][0]["id"].as_str().unwrap();
         let r = app
             .get(

@@ -344,3 +344,54 @@ async fn providers_and_other_councils_never_reach_the_set_up_pages() {
     .await;
     assert!(!html.contains("WCC-DPS"));
 }
+
+/// The demo DPS is established with three lots and their conditions, and renders for the
+/// public, a provider and the commissioner (with its two notices).
+#[actix_web::test]
+async fn the_demo_dps_renders_for_every_role() {
+    let app = spawn_app().await;
+    let list = app.get("/api/v1/dps", None).await.json();
+    let demo = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reference"] == "WCC-DPS-2026-01")
+        .expect("the demo DPS is established");
+    let id = demo["id"].as_str().unwrap();
+    assert_eq!(demo["lots"].as_array().unwrap().len(), 3);
+    assert!(
+        demo["lots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["conditions"] == 3)
+    );
+
+    let mut public = app.browser();
+    page(
+        &mut public,
+        "/dps",
+        "Supported living and day opportunities",
+    )
+    .await;
+    let html = page(&mut public, &format!("/dps/{id}"), "Lot 3: Short breaks").await;
+    assert!(html.contains("Answer yes or no: no passes"));
+    let mut bright = app.browser();
+    bright.sign_in(BRIGHT).await;
+    page(
+        &mut bright,
+        &format!("/dps/{id}"),
+        "Lot 2: Day opportunities",
+    )
+    .await;
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    page(&mut c, "/dps", "Set up a DPS").await;
+    let html = page(
+        &mut c,
+        &format!("/dps/{id}/notices"),
+        "Dynamic market notice: establishment",
+    )
+    .await;
+    assert!(html.contains("Dynamic market notice: intention to establish"));
+}
