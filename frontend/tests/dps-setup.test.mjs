@@ -95,6 +95,17 @@ test('a commissioner sets up and establishes a dynamic market', async () => {
   await page.getByRole('link', { name: 'Go to the DPS' }).click();
   await page.getByText('Open to applications').waitFor();
   await checkBoth(page, 'established DPS');
+  // Ending it early needs a reason, then a confirmation; the way back changes nothing.
+  await page.getByRole('button', { name: 'Cease the DPS' }).click();
+  await page.getByRole('link', { name: 'Say why the DPS is ending, in words providers will understand' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'reason');
+  await checkBoth(page, 'cease without a reason');
+  await page.getByLabel('Why is it ending?').fill('Replaced by the county framework.');
+  await page.getByRole('button', { name: 'Cease the DPS' }).click();
+  await page.getByRole('heading', { name: `Are you sure you want to cease ${TITLE}?` }).waitFor();
+  await checkBoth(page, 'cease confirmation');
+  await page.getByRole('link', { name: 'Keep it running' }).click();
+  await page.getByText('Open to applications').waitFor();
 });
 
 test('a provider reads an established DPS and its conditions', async () => {

@@ -30,13 +30,19 @@ CREATE TABLE dps (
     cutoff_day integer NOT NULL DEFAULT 15 CHECK (cutoff_day BETWEEN 1 AND 28),
     established_at timestamptz,
     established_by uuid REFERENCES users (id),
+    -- Ended before its term by the council, with the reason given in the notice.
+    ceased_at timestamptz,
+    ceased_by uuid REFERENCES users (id),
+    cease_reason text,
     created_by uuid NOT NULL REFERENCES users (id),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CHECK (ends_on > starts_on),
     CHECK (regime <> 'pcr2015' OR (starts_on < DATE '2025-02-24' AND ends_on <= DATE '2029-02-23')),
     CHECK (regime <> 'pa2023' OR starts_on >= DATE '2025-02-24'),
-    CHECK ((established_at IS NULL) = (established_by IS NULL))
+    CHECK ((established_at IS NULL) = (established_by IS NULL)),
+    CHECK ((ceased_at IS NULL) = (ceased_by IS NULL) AND (ceased_at IS NULL) = (cease_reason IS NULL)),
+    CHECK (ceased_at IS NULL OR established_at IS NOT NULL)
 );
 CREATE INDEX dps_council ON dps (council_id);
 

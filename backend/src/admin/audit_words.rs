@@ -19,6 +19,7 @@ pub fn action_words(action: &str) -> Option<&'static str> {
         "competition.decided" => "recorded the decisions on",
         "competition.opened" => "opened the bids for",
         "competition.panel_set" => "chose the evaluation panel for",
+        "dps.ceased" => "ended early",
         "dps.created" => "set up a DPS:",
         "dps.established" => "established",
         "dps.notice_prepared" => "prepared a notice for",

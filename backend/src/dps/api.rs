@@ -4,7 +4,7 @@
 //! now is, `PUT`s answer with what they stored.
 
 use super::markets;
-use super::model::{DpsInput, DpsNotice, DpsView};
+use super::model::{CeaseInput, DpsInput, DpsNotice, DpsView};
 use super::queries;
 use crate::auth::AuthUser;
 use crate::auth::Role;
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_conditions)
         .service(replace_conditions)
         .service(establish)
+        .service(cease)
         .service(list_notices)
         .service(prepare_intention);
 }
@@ -150,6 +151,25 @@ pub async fn establish(
     let mut conn = state.db().await?;
     Ok(web::Json(
         markets::establish(&mut conn, &user.0, *id).await?,
+    ))
+}
+
+/// End an established DPS before its term is up (commissioners), saying why; prepares the
+/// notice of cessation. `409 dps-draft` for a draft, `409 dps-ceased` the second time.
+#[utoipa::path(tag = "dps",
+    request_body = CeaseInput,
+    responses((status = 200, body = DpsView), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/dps/{id}/cease")]
+pub async fn cease(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<Uuid>,
+    input: web::Json<CeaseInput>,
+) -> Result<web::Json<DpsView>, Problem> {
+    let mut conn = state.db().await?;
+    Ok(web::Json(
+        markets::cease(&mut conn, &user.0, *id, &input).await?,
     ))
 }
 

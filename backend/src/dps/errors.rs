@@ -13,6 +13,8 @@ pub enum Refusal {
     Draft,
     /// The notice has already been prepared.
     NoticePrepared,
+    /// The council has ended it.
+    Ceased,
 }
 
 impl Refusal {
@@ -22,6 +24,7 @@ impl Refusal {
             Refusal::Established => "dps-established",
             Refusal::Draft => "dps-draft",
             Refusal::NoticePrepared => "dps-notice-prepared",
+            Refusal::Ceased => "dps-ceased",
         }
     }
 }

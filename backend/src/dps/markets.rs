@@ -363,6 +363,57 @@ pub async fn establish(conn: &mut AsyncPgConnection, user: &AuthUser, id: Uuid) 
     .await
 }
 
+/// Ends an established DPS before its term is up (commissioners): records why, closes its
+/// competition, and prepares the notice of cessation. Refused for a draft (never
+/// published, so there is nothing to end) and a second time.
+pub async fn cease(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    input: &CeaseInput,
+) -> Result<DpsView> {
+    conn.transaction(async |tx| {
+        let row = load_managed(tx, user, id).await?;
+        if row.facts.established_at.is_none() {
+            return Err(DpsError::refused(
+                Refusal::Draft,
+                "Only an established DPS can cease; a draft was never published.",
+            ));
+        }
+        let reason = input.reason.trim();
+        if reason.is_empty() || reason.len() > crate::evaluation::rules::TEXT_MAX {
+            return Err(DpsError::field(
+                "reason",
+                "Say why the DPS is ending, in words providers will understand",
+            ));
+        }
+        let ceased = diesel::update(dps::table.find(id).filter(dps::ceased_at.is_null()))
+            .set((
+                dps::ceased_at.eq(diesel::dsl::now),
+                dps::ceased_by.eq(user.id),
+                dps::cease_reason.eq(reason),
+                dps::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(tx)
+            .await?;
+        if ceased == 0 {
+            return Err(DpsError::refused(Refusal::Ceased, "It has already ceased."));
+        }
+        engine::cancel(tx, &row.competition).await?;
+        let (row, _) = load(tx, Some(user), id).await?;
+        let view = queries::view(tx, &row).await?;
+        prepare_notice(tx, user, &view, DpsNoticeKind::Ceased).await?;
+        audit::record(
+            tx,
+            &user.actor(),
+            Entry::new("dps.ceased", "dps", id).with_details(serde_json::json!({"reason": reason})),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
+}
+
 /// The notices prepared for a DPS (its council's staff).
 pub async fn notices(
     conn: &mut AsyncPgConnection,

@@ -67,6 +67,8 @@ pub enum DpsStatus {
     Open,
     /// Its term has ended.
     Ended,
+    /// The council ended it before its term was up.
+    Ceased,
 }
 
 impl DpsStatus {
@@ -76,6 +78,7 @@ impl DpsStatus {
             DpsStatus::Established => "Established, not yet open",
             DpsStatus::Open => "Open to applications",
             DpsStatus::Ended => "Ended",
+            DpsStatus::Ceased => "Ceased",
         }
     }
 
@@ -86,6 +89,7 @@ impl DpsStatus {
             DpsStatus::Established => "blue",
             DpsStatus::Open => "green",
             DpsStatus::Ended => "red",
+            DpsStatus::Ceased => "red",
         }
     }
 }
@@ -103,6 +107,8 @@ pub struct DpsFacts {
     pub round_schedule: String,
     pub cutoff_day: i32,
     pub established_at: Option<DateTime<Utc>>,
+    pub ceased_at: Option<DateTime<Utc>>,
+    pub cease_reason: Option<String>,
 }
 
 /// A DPS as stored: its competition (reference, title, lots) and its own facts.
@@ -128,6 +134,13 @@ pub fn rows() -> diesel::dsl::Select<
     dps::table
         .inner_join(competitions::table)
         .select(DpsRow::as_select())
+}
+
+/// Why a commissioner ends a DPS before its term is up.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct CeaseInput {
+    /// Said in the notice of cessation, for providers and the public.
+    pub reason: String,
 }
 
 /// What a commissioner sends to set up a DPS or change its draft.
@@ -212,6 +225,9 @@ pub struct DpsView {
     pub lots: Vec<DpsLot>,
     pub status: DpsStatus,
     pub established_at: Option<DateTime<Utc>>,
+    pub ceased_at: Option<DateTime<Utc>>,
+    /// Why the council ended it early.
+    pub cease_reason: Option<String>,
     /// The next round the schedule gives, within the term (none once it has ended, or
     /// beyond the bank-holiday data).
     pub next_round: Option<RoundTimes>,
@@ -234,6 +250,9 @@ pub struct DpsNotice {
     pub lots: Vec<NoticeLot>,
     /// How applications are taken: the rounds and the decision period, in words.
     pub how_to_apply: String,
+    /// A notice of cessation: why the market ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub prepared_at: DateTime<Utc>,
 }
 

@@ -134,7 +134,11 @@ pub async fn views(
             let term = (f.starts_on, f.ends_on);
             let mut service_types = types_of.remove(&id).unwrap_or_default();
             service_types.sort_by_key(|t| ServiceType::ALL.iter().position(|a| a == t));
-            let next_round = rules::schedule(&f.round_schedule).ok().and_then(|s| {
+            // A ceased DPS takes no more applications.
+            let schedule = rules::schedule(&f.round_schedule)
+                .ok()
+                .filter(|_| f.ceased_at.is_none());
+            let next_round = schedule.and_then(|s| {
                 rules::round_taking(&s, f.cutoff_day, term, now, Calendar::uk())
                     .ok()
                     .flatten()
@@ -163,8 +167,15 @@ pub async fn views(
                         lot,
                     })
                     .collect(),
-                status: rules::status(f.established_at.is_some(), term, today),
+                status: rules::status(
+                    f.established_at.is_some(),
+                    f.ceased_at.is_some(),
+                    term,
+                    today,
+                ),
                 established_at: f.established_at,
+                ceased_at: f.ceased_at,
+                cease_reason: f.cease_reason.clone(),
                 next_round,
             }
         })

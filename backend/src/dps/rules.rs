@@ -219,9 +219,15 @@ pub fn round_taking(
 }
 
 /// Where a DPS is on `today` (London).
-pub fn status(established: bool, term: (NaiveDate, NaiveDate), today: NaiveDate) -> DpsStatus {
+pub fn status(
+    established: bool,
+    ceased: bool,
+    term: (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> DpsStatus {
     match established {
         false => DpsStatus::Draft,
+        true if ceased => DpsStatus::Ceased,
         true if today > term.1 => DpsStatus::Ended,
         true if today < term.0 => DpsStatus::Established,
         true => DpsStatus::Open,
@@ -270,6 +276,10 @@ pub fn notice(kind: DpsNoticeKind, facts: &NoticeFacts<'_>, at: DateTime<Utc>) -
                 description: l.lot.description.clone(),
             })
             .collect(),
+        reason: match kind {
+            DpsNoticeKind::Ceased => v.cease_reason.clone(),
+            _ => None,
+        },
         how_to_apply: format!(
             "Providers may apply at any time during the term. {rounds}; applications close at {}, and are decided within {} working days of the cut-off.",
             cutoff_words(v.cutoff_day),
@@ -435,11 +445,17 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
         );
         let day = |m| NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
-        assert_eq!(status(false, term, day(6)), DpsStatus::Draft);
-        assert_eq!(status(true, term, day(3)), DpsStatus::Established);
-        assert_eq!(status(true, term, day(6)), DpsStatus::Open);
+        assert_eq!(status(false, false, term, day(6)), DpsStatus::Draft);
+        assert_eq!(status(true, false, term, day(3)), DpsStatus::Established);
+        assert_eq!(status(true, false, term, day(6)), DpsStatus::Open);
+        assert_eq!(status(true, true, term, day(6)), DpsStatus::Ceased);
         assert_eq!(
-            status(true, term, NaiveDate::from_ymd_opt(2027, 4, 1).unwrap()),
+            status(
+                true,
+                false,
+                term,
+                NaiveDate::from_ymd_opt(2027, 4, 1).unwrap()
+            ),
             DpsStatus::Ended
         );
     }

@@ -395,3 +395,40 @@ async fn the_demo_dps_renders_for_every_role() {
     .await;
     assert!(html.contains("Dynamic market notice: intention to establish"));
 }
+
+#[actix_web::test]
+async fn ceasing_asks_why_then_to_confirm() {
+    let app = spawn_app().await;
+    let token = app.token(COMMISSIONER).await;
+    let open = dps::established(&app, &token, "WCC-DPS-CEASE").await;
+    let id = open["id"].as_str().unwrap();
+    let mut c = app.browser();
+    c.sign_in(COMMISSIONER).await;
+    page(&mut c, &format!("/dps/{id}"), "End the DPS early").await;
+    let cease = format!("/dps/{id}/cease");
+    let r = c.post(&cease, &[("reason", " ")], true).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("href=\"#reason\""));
+    let reason = "Replaced by the county framework.";
+    let r = c.post(&cease, &[("reason", reason)], true).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text()
+            .contains("Are you sure you want to cease Supported living and day opportunities?")
+    );
+    page(&mut c, &format!("/dps/{id}"), "Open to applications").await;
+    let done = location(
+        &c.post(&cease, &[("reason", reason), ("confirmed", "yes")], true)
+            .await,
+    );
+    let html = page(&mut c, &done, "The DPS has ceased").await;
+    assert!(html.contains(reason));
+    assert!(!html.contains("End the DPS early"));
+    // A provider cannot, even with the form.
+    let mut bright = app.browser();
+    bright.sign_in(BRIGHT).await;
+    let r = bright
+        .post(&cease, &[("reason", reason), ("confirmed", "yes")], true)
+        .await;
+    assert_eq!(r.status, 403);
+}

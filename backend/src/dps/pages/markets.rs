@@ -4,13 +4,18 @@
 //! and their conditions, and when the current round closes.
 
 use super::{Facts, LotFacts};
-use crate::auth::Role;
 use crate::auth::csrf::CsrfToken;
-use crate::dps::queries;
+use crate::auth::{AuthUser, Role};
+use crate::dps::model::CeaseInput;
+use crate::dps::{markets, queries};
 use crate::evaluation::{Access, Question, questionnaires};
+use crate::http::problem::FieldError;
 use crate::state::AppState;
+use crate::web::confirm::{Carried, Confirmation, is_confirmed, render_confirmation};
+use crate::web::forms::CsrfForm;
 use crate::web::tasks::{Task, TaskStatus};
 use crate::web::{Feedback, Layout, MaybePageUser, PageError, render_page};
+use crate::web::{PageUser, after_post};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -30,6 +35,7 @@ impl DoneQuery {
             ),
             Some("saved") => Some("Saved."),
             Some("intention") => Some("The notice of intention is prepared."),
+            Some("ceased") => Some("The DPS has ceased. The notice of cessation is prepared."),
             _ => None,
         })
     }
@@ -114,6 +120,9 @@ impl ConditionLine {
 #[derive(Serialize)]
 struct OverviewView {
     d: Facts,
+    can_cease: bool,
+    cease_reason: Option<String>,
+    reason: String,
     draft: bool,
     commissioner: bool,
     council: bool,
@@ -186,9 +195,28 @@ pub async fn page(
     path: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let user = user.0;
+    show(
+        &state,
+        user.0.as_ref(),
+        &csrf,
+        *path,
+        query.feedback(),
+        String::new(),
+    )
+    .await
+}
+
+/// The overview with `feedback`; `reason` is what was typed into the cease form.
+async fn show(
+    state: &AppState,
+    user: Option<&AuthUser>,
+    csrf: &CsrfToken,
+    id: Uuid,
+    feedback: Feedback,
+    reason: String,
+) -> Result<HttpResponse, PageError> {
     let mut conn = state.db().await?;
-    let (row, access) = queries::load(&mut conn, user.as_ref(), *path).await?;
+    let (row, access) = queries::load(&mut conn, user, id).await?;
     let view = queries::view(&mut conn, &row).await?;
     let d = Facts::from(&view);
     let all = questionnaires::all_of(&mut conn, view.id).await?;
@@ -210,26 +238,104 @@ pub async fn page(
         })
         .collect();
     let draft = view.established_at.is_none();
-    let commissioner = council && user.as_ref().is_some_and(|u| u.role == Role::Commissioner);
+    let commissioner = council && user.is_some_and(|u| u.role == Role::Commissioner);
     let page = OverviewView {
         tasks: if draft && commissioner {
             setup_tasks(&d, intention_prepared)
         } else {
             Vec::new()
         },
+        can_cease: commissioner && !draft && view.ceased_at.is_none(),
+        cease_reason: view.cease_reason.clone(),
+        reason,
         draft,
         commissioner,
         council,
         lots,
         d,
     };
-    let layout = Layout::new(view.title.clone(), "/dps", user.as_ref(), &csrf).back_to("/dps");
+    let layout = Layout::new(view.title.clone(), "/dps", user, csrf).back_to("/dps");
     Ok(render_page(
         "dps/market",
         layout,
         &page,
-        query.feedback(),
-        StatusCode::OK,
-        &csrf,
+        feedback,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        csrf,
     ))
+}
+
+/// Ending a DPS early, as posted.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CeaseForm {
+    reason: String,
+    confirmed: String,
+}
+
+/// POST /dps/{id}/cease: the reason first, then a confirmation (it cannot be undone).
+pub async fn cease(
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<Uuid>,
+    form: CsrfForm<CeaseForm>,
+) -> Result<HttpResponse, PageError> {
+    user.require(&[Role::Commissioner])?;
+    let id = *path;
+    let CsrfForm { data: form, csrf } = form;
+    let reason = form.reason.trim().to_string();
+    let again = async |errors| {
+        show(
+            &state,
+            Some(&user.0),
+            &csrf,
+            id,
+            Feedback::errors(errors),
+            form.reason.clone(),
+        )
+        .await
+    };
+    if reason.is_empty() {
+        return again(vec![FieldError::new(
+            "reason",
+            "Say why the DPS is ending, in words providers will understand",
+        )])
+        .await;
+    }
+    let mut conn = state.db().await?;
+    let row = queries::load_managed(&mut conn, &user.0, id).await?;
+    drop(conn);
+    if !is_confirmed(&form.confirmed) {
+        let layout = Layout::new("Cease the DPS", "/dps", Some(&user.0), &csrf)
+            .back_to(format!("/dps/{id}"));
+        let confirmation = Confirmation {
+            caption: row.competition.reference.clone(),
+            heading: format!("Are you sure you want to cease {}?", row.competition.title),
+            items: vec![reason.clone()],
+            paragraphs: vec![
+                "It will take no more applications, and the notice of cessation will be prepared with your reason.".into(),
+            ],
+            warnings: vec!["This cannot be undone.".into()],
+            action: format!("/dps/{id}/cease"),
+            carry: vec![Carried {
+                name: "reason".into(),
+                value: reason,
+            }],
+            button: "Cease the DPS".into(),
+            warning_button: true,
+            back: format!("/dps/{id}"),
+            back_text: "Keep it running".into(),
+        };
+        return Ok(render_confirmation(layout, &confirmation, &csrf));
+    }
+    let mut conn = state.db().await?;
+    let result = markets::cease(&mut conn, &user.0, id, &CeaseInput { reason }).await;
+    drop(conn);
+    after_post(
+        result,
+        |_| format!("/dps/{id}?done=ceased"),
+        |f| f.to_string(),
+        again,
+    )
+    .await
 }

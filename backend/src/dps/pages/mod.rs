@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/dps/{id}/check").route(web::get().to(establish::check_page)))
         .service(resource("/dps/{id}/establish").route(web::post().to(establish::establish)))
+        .service(resource("/dps/{id}/cease").route(web::post().to(markets::cease)))
         .service(resource("/dps/{id}/established").route(web::get().to(establish::receipt)));
 }
 
