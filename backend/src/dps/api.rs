@@ -11,6 +11,7 @@ use crate::auth::Role;
 use crate::auth::extract::ApiUser;
 use crate::evaluation::{Questionnaire, QuestionnaireView};
 use crate::http::idempotency::CreateRequest;
+use crate::http::pagination::{PageRequest, Paged};
 use crate::http::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
@@ -36,14 +37,18 @@ fn user_of(user: &Option<ApiUser>) -> Option<&AuthUser> {
 
 /// DPSs: the council's own for its staff; established ones for everyone else.
 #[utoipa::path(tag = "dps",
-    responses((status = 200, body = Vec<DpsView>)))]
+    params(PageRequest),
+    responses((status = 200, body = Paged<DpsView>), (status = 400, body = Problem)))]
 #[get("/dps")]
 pub async fn list_dps(
     state: web::Data<AppState>,
     user: Option<ApiUser>,
-) -> Result<web::Json<Vec<DpsView>>, Problem> {
+    page: web::Query<PageRequest>,
+) -> Result<web::Json<Paged<DpsView>>, Problem> {
     let mut conn = state.db().await?;
-    Ok(web::Json(queries::list(&mut conn, user_of(&user)).await?))
+    Ok(web::Json(
+        queries::list(&mut conn, user_of(&user), *page).await?,
+    ))
 }
 
 /// Set up a draft DPS or dynamic market with its lots (commissioners).

@@ -11,6 +11,7 @@ use crate::db::schema::{
     questionnaire_versions,
 };
 use crate::evaluation::{Access, Lot, Questionnaire, competitions as engine};
+use crate::http::pagination::{PageRequest, Paged};
 use crate::organisations::model::ServiceType;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -183,22 +184,34 @@ pub async fn views(
 }
 
 /// DPSs the reader may see: the council's staff see their council's, everyone else the
-/// established ones. Newest first.
-pub async fn list(conn: &mut AsyncPgConnection, user: Option<&AuthUser>) -> Result<Vec<DpsView>> {
+/// established ones. Newest first, a page at a time.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: Option<&AuthUser>,
+    page: PageRequest,
+) -> Result<Paged<DpsView>> {
     let mut query = rows().into_boxed();
-    query = match user {
+    let mut count = dps::table.inner_join(competitions::table).into_boxed();
+    match user {
         Some(u) if u.is_council() && u.role != Role::Evaluator => {
-            query.filter(competitions::council_id.eq(u.organisation_id))
+            query = query.filter(competitions::council_id.eq(u.organisation_id));
+            count = count.filter(competitions::council_id.eq(u.organisation_id));
         }
-        _ => query.filter(dps::established_at.is_not_null()),
-    };
+        _ => {
+            query = query.filter(dps::established_at.is_not_null());
+            count = count.filter(dps::established_at.is_not_null());
+        }
+    }
+    let total: i64 = count.count().get_result(conn).await?;
     let rows: Vec<DpsRow> = query
         .order((dps::created_at.desc(), dps::id))
-        .limit(200)
+        .limit(page.limit())
+        .offset(page.offset())
         .load(conn)
         .await?;
     let now = engine::db_now(conn).await?;
-    views(conn, &rows, now).await
+    let items = views(conn, &rows, now).await?;
+    Ok(Paged::new(items, total, page))
 }
 
 /// The notices prepared for a DPS, oldest first.

@@ -351,7 +351,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
                 .status,
             404
         );
-        let list = app.get("/api/v1/dps", token).await.json();
+        let list = app.get("/api/v1/dps", token).await.json()["items"].clone();
         assert!(list.as_array().unwrap().iter().all(|d| d["id"] != id));
     }
     // Nobody but a commissioner sets one up or changes it.
@@ -415,9 +415,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
     .await;
     assert_eq!(r.status, 404);
     assert_eq!(
-        app.get("/api/v1/dps", Some(&other))
-            .await
-            .json()
+        app.get("/api/v1/dps", Some(&other)).await.json()["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -428,7 +426,7 @@ async fn a_draft_is_the_councils_alone_and_only_commissioners_change_it() {
     let open = dps::established(&app, &c, "WCC-DPS-T5").await;
     let open_id = open["id"].as_str().unwrap();
     for token in [Some(bright.as_str()), None] {
-        let list = app.get("/api/v1/dps", token).await.json();
+        let list = app.get("/api/v1/dps", token).await.json()["items"].clone();
         let ids: Vec<&str> = list
             .as_array()
             .unwrap()
@@ -538,4 +536,11 @@ async fn the_list_takes_the_same_statements_whatever_its_length() {
     assert_eq!(statements(&app, "/api/v1/dps", Some(&c)).await, one);
     assert_eq!(statements(&app, "/api/v1/dps", None).await, public);
     assert!(one <= 8, "the council's list took {one} statements");
+    // A page at a time, as every list.
+    let page = app
+        .get("/api/v1/dps?per_page=2&page=2", Some(&c))
+        .await
+        .json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert!(page["total"].as_i64().unwrap() >= 6, "{page}");
 }

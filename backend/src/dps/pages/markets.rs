@@ -9,13 +9,14 @@ use crate::auth::{AuthUser, Role};
 use crate::dps::model::CeaseInput;
 use crate::dps::{markets, queries};
 use crate::evaluation::{Access, Question, questionnaires};
+use crate::http::pagination::PageRequest;
 use crate::http::problem::FieldError;
 use crate::state::AppState;
 use crate::web::confirm::{Carried, Confirmation, is_confirmed, render_confirmation};
 use crate::web::forms::CsrfForm;
 use crate::web::tasks::{Task, TaskStatus};
 use crate::web::{Feedback, Layout, MaybePageUser, PageError, render_page};
-use crate::web::{PageUser, after_post};
+use crate::web::{PageUser, Pagination, after_post};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,8 @@ impl DoneQuery {
 #[derive(Serialize)]
 struct ListView {
     items: Vec<Facts>,
-    count: usize,
+    total: i64,
+    pagination: Pagination,
     can_create: bool,
     council: bool,
 }
@@ -54,14 +56,16 @@ pub async fn list_page(
     state: web::Data<AppState>,
     user: MaybePageUser,
     csrf: CsrfToken,
+    paging: web::Query<PageRequest>,
 ) -> Result<HttpResponse, PageError> {
     let user = user.0;
     let mut conn = state.db().await?;
-    let items = queries::list(&mut conn, user.as_ref()).await?;
+    let list = queries::list(&mut conn, user.as_ref(), *paging).await?;
     drop(conn);
     let view = ListView {
-        count: items.len(),
-        items: items.iter().map(Facts::from).collect(),
+        total: list.total,
+        pagination: Pagination::new("/dps", "", &list),
+        items: list.items.iter().map(Facts::from).collect(),
         can_create: user.as_ref().is_some_and(|u| u.role == Role::Commissioner),
         council: user
             .as_ref()
