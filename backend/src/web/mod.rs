@@ -172,7 +172,6 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
         Some(Role::Provider) => &[
             ("/dashboard", "Dashboard"),
             ("/opportunities", "Opportunities"),
-            ("/dps", "Dynamic purchasing"),
             ("/bids", "Your bids"),
             ("/organisation", "Your organisation"),
             ("/account/notifications", "Email notifications"),
