@@ -16,6 +16,7 @@ pub mod background;
 pub mod calendar;
 pub mod config;
 pub mod db;
+pub mod dps;
 pub mod evaluation;
 pub mod home;
 pub mod http;

@@ -58,6 +58,8 @@ fn fingerprint() -> String {
     // The demo tenders are built by the procurement context's own functions, and their
     // deadlines and standstill are relative to the day they are made.
     walk(&repo_root().join("backend/src/procurement"), &mut files);
+    // So is the demo DPS, by the dps context's.
+    walk(&repo_root().join("backend/src/dps"), &mut files);
     hasher.update(chrono::Utc::now().date_naive().to_string().as_bytes());
     files.sort();
     for f in files {

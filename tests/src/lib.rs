@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod browser;
 mod database;
+pub mod dps;
 mod page_client;
 pub mod s3;
 mod smtp;

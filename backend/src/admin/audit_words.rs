@@ -20,6 +20,11 @@ pub fn action_words(action: &str) -> Option<&'static str> {
         "competition.opened" => "opened the bids for",
         "competition.panel_set" => "chose the evaluation panel for",
         "cqc_rating.recorded" => "recorded a new CQC rating for",
+        "dps.ceased" => "ended early",
+        "dps.created" => "set up a DPS:",
+        "dps.established" => "established",
+        "dps.notice_prepared" => "prepared a notice for",
+        "dps.updated" => "changed the details of",
         "email.resend" => "asked to send an email again",
         "evaluation.moderated" => "moderated a score for",
         "evaluation.price_checked" => "checked the price of",
@@ -123,10 +128,11 @@ pub async fn record_names(
             put("organisation", id, name);
         }
     }
-    // A procurement is its competition's owner and shares its id (and its reference and
-    // title, which the competition holds).
+    // A procurement or DPS is its competition's owner and shares its id (and its reference
+    // and title, which the competition holds).
     let mut wanted = ids("procurement");
     wanted.extend(ids("competition"));
+    wanted.extend(ids("dps"));
     if !wanted.is_empty() {
         for (id, reference, title) in competitions::table
             .filter(competitions::id.eq_any(&wanted))
@@ -140,6 +146,7 @@ pub async fn record_names(
         {
             put("procurement", id, format!("{reference} {title}"));
             put("competition", id, format!("{reference} {title}"));
+            put("dps", id, format!("{reference} {title}"));
         }
     }
     let wanted = ids("submission");

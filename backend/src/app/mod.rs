@@ -21,6 +21,7 @@ pub fn contexts() -> Registry {
     crate::admin::register(&mut registry);
     crate::organisations::register(&mut registry);
     crate::procurement::register(&mut registry);
+    crate::dps::register(&mut registry);
     registry
 }
 

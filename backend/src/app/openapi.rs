@@ -29,7 +29,8 @@ use utoipa_actix_web::AppExt;
          (name = "audit", description = "The audit log"),
          (name = "email", description = "The email outbox"),
          (name = "jobs", description = "Scheduled jobs"),
-         (name = "procurement", description = "Tenders, and the evaluation engine they use: procurements, questionnaires, clarifications, sealed submissions, panels, marks, moderation, results, award"))
+         (name = "procurement", description = "Tenders, and the evaluation engine they use: procurements, questionnaires, clarifications, sealed submissions, panels, marks, moderation, results, award"),
+         (name = "dps", description = "Dynamic purchasing systems and dynamic markets: set-up, lots and their conditions of membership, establishment, notices"))
 )]
 pub struct ApiDoc;
 

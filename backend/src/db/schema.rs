@@ -10,6 +10,14 @@ pub mod sql_types {
     pub struct CqcRating;
 
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "dps_notice_kind"))]
+    pub struct DpsNoticeKind;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "dps_regime"))]
+    pub struct DpsRegime;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "invitation_kind"))]
     pub struct InvitationKind;
 
@@ -217,6 +225,53 @@ diesel::table! {
         id -> Uuid,
         name -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::DpsRegime;
+
+    dps (id) {
+        id -> Uuid,
+        council_id -> Uuid,
+        description -> Text,
+        regime -> DpsRegime,
+        starts_on -> Date,
+        ends_on -> Date,
+        decision_working_days -> Int4,
+        cqc_rule -> Bool,
+        round_schedule -> Text,
+        cutoff_day -> Int4,
+        established_at -> Nullable<Timestamptz>,
+        established_by -> Nullable<Uuid>,
+        ceased_at -> Nullable<Timestamptz>,
+        ceased_by -> Nullable<Uuid>,
+        cease_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::DpsNoticeKind;
+
+    dps_notices (id) {
+        id -> Uuid,
+        dps_id -> Uuid,
+        kind -> DpsNoticeKind,
+        notice -> Jsonb,
+        prepared_by -> Uuid,
+        prepared_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dps_service_types (dps_id, service_type) {
+        dps_id -> Uuid,
+        service_type -> Text,
     }
 }
 
@@ -605,6 +660,11 @@ diesel::joinable!(conflict_declarations -> organisations (organisation_id));
 diesel::joinable!(cqc_locations -> organisations (organisation_id));
 diesel::joinable!(cqc_rating_changes -> organisations (organisation_id));
 diesel::joinable!(cqc_rating_changes -> users (recorded_by));
+diesel::joinable!(dps -> competitions (id));
+diesel::joinable!(dps -> organisations (council_id));
+diesel::joinable!(dps_notices -> dps (dps_id));
+diesel::joinable!(dps_notices -> users (prepared_by));
+diesel::joinable!(dps_service_types -> dps (dps_id));
 diesel::joinable!(insurance_reminders -> insurances (insurance_id));
 diesel::joinable!(insurances -> organisations (organisation_id));
 diesel::joinable!(insurances -> stored_files (certificate_file_id));
@@ -659,6 +719,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cqc_locations,
     cqc_rating_changes,
     districts,
+    dps,
+    dps_notices,
+    dps_service_types,
     evaluator_scores,
     idempotency_keys,
     insurance_reminders,

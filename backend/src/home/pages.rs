@@ -159,6 +159,11 @@ pub async fn dashboard_page(
                 empty: "Tenders you run: the questionnaire, clarifications, sealed bids, the evaluation panel, moderation, award and standstill.",
                 link: Some(("/procurements", "See your procurements")),
             },
+            Panel {
+                heading: "Dynamic purchasing systems",
+                empty: "DPSs and dynamic markets providers may join at any time: their lots, each lot's conditions of membership, and establishing them.",
+                link: Some(("/dps", "See your DPSs")),
+            },
             PROVIDER_EVIDENCE,
         ],
         Role::Evaluator => vec![Panel {
@@ -181,6 +186,11 @@ pub async fn dashboard_page(
                 heading: "Opportunities",
                 empty: "Tenders open for bids from care providers, which you can filter by type of service and district.",
                 link: Some(("/opportunities", "Find opportunities")),
+            },
+            Panel {
+                heading: "Dynamic purchasing systems",
+                empty: "Councils' DPSs and dynamic markets, open to providers throughout their term: their lots and the conditions for joining each.",
+                link: Some(("/dps", "See open DPSs")),
             },
             Panel {
                 heading: "Your bids",

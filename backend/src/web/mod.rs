@@ -179,6 +179,7 @@ fn nav_for(role: Option<Role>, path: &str) -> Vec<NavItem> {
         Some(_) => &[
             ("/dashboard", "Dashboard"),
             ("/procurements", "Procurements"),
+            ("/dps", "Dynamic purchasing"),
             ("/account/notifications", "Email notifications"),
         ],
     };

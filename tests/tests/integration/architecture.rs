@@ -25,6 +25,7 @@ const CONTEXTS: &[&str] = &[
     "organisations",
     "evaluation",
     "procurement",
+    "dps",
     "accounts",
     "admin",
     "home",

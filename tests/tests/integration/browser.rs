@@ -108,4 +108,18 @@ async fn browser_journeys_pass_axe_and_work_by_keyboard() {
         output.contains("pass 3"),
         "all three evidence journeys ran:\n{output}"
     );
+
+    // A dynamic market set up through the commissioner's pages, then read by a provider.
+    let app = spawn_app().await;
+    let (ok, output) = browser::run_with(
+        "dps-setup.test.mjs",
+        &app.address,
+        &[("REFERENCE", "WCC-DPS-BROWSER")],
+    )
+    .await;
+    assert!(ok, "DPS set-up browser tests failed:\n{output}");
+    assert!(
+        output.contains("pass 2"),
+        "both DPS journeys ran:\n{output}"
+    );
 }

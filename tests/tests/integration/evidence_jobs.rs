@@ -306,7 +306,10 @@ async fn the_council_records_cqc_ratings_and_concerns_follow_the_evidence() {
         "the council's recorded rating comes back with the location"
     );
     // Added again, it is a new row.
-    location = r.json()["cqc_locations"][0]["id"].as_str().unwrap().to_string();
+    location = r.json()["cqc_locations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // A new policy covering today ends the lapse; a better rating ends the other concern,
     // recorded through the commissioner's page.

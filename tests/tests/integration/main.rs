@@ -8,6 +8,8 @@ mod bid_pages;
 mod browser;
 mod commissioner_pages;
 mod dashboards;
+mod dps;
+mod dps_pages;
 mod email;
 mod errors;
 mod evaluation;

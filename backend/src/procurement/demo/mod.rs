@@ -137,7 +137,8 @@ impl People {
     }
 }
 
-async fn user(conn: &mut AsyncPgConnection, email: &str) -> anyhow::Result<AuthUser> {
+/// A demo user as the functions take them (signed in, email confirmed).
+pub async fn user(conn: &mut AsyncPgConnection, email: &str) -> anyhow::Result<AuthUser> {
     let (id, email, name, role, organisation_id, organisation_name): (
         Uuid,
         String,
