@@ -104,7 +104,9 @@ test('the service navigation folds behind a Menu button on a phone, and the Beta
   await checkA11y(page, 'feedback page');
   // At 1280 px every link shows on one line, with no Menu button.
   await page.setViewportSize({ width: 1280, height: 800 });
-  assert.equal(await menu.isVisible(), false);
+  // GOV.UK Frontend hides the button when its media query changes, an event after the
+  // resize: wait for it rather than reading at once (which failed under load).
+  await menu.waitFor({ state: 'hidden', timeout: 5000 });
   const tops = await page.$$eval('.govuk-service-navigation__item', (items) => items.map((i) => Math.round(i.getBoundingClientRect().top)));
   assert.equal(new Set(tops).size, 1, `navigation on one line at 1280 px: ${tops}`);
   await page.context().close();
