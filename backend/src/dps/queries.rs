@@ -7,8 +7,7 @@ use super::rules;
 use crate::auth::{AuthUser, Role};
 use crate::calendar::Calendar;
 use crate::db::schema::{
-    competition_lots, competitions, dps, dps_notices, dps_service_types, organisations,
-    questionnaire_versions,
+    competition_lots, competitions, dps, dps_notices, organisations, questionnaire_versions,
 };
 use crate::evaluation::{Access, Lot, Questionnaire, competitions as engine};
 use crate::http::pagination::{PageRequest, Paged};
@@ -63,37 +62,70 @@ pub async fn view(conn: &mut AsyncPgConnection, row: &DpsRow) -> Result<DpsView>
     Ok(views(conn, std::slice::from_ref(row), now).await?.remove(0))
 }
 
-/// What readers see of several DPSs, in four statements whatever their number.
+/// The council's name and the service types beside a DPS's row, read with it.
+pub struct Beside {
+    pub council_name: String,
+    pub service_types: Vec<String>,
+}
+
+/// A listed row: the DPS, its council's name, its service types, the database clock and
+/// the list's total.
+type ListedRow = (DpsRow, String, Vec<String>, DateTime<Utc>, i64);
+
+/// The service types of the DPS in the row (one array per row, inside the same
+/// statement).
+fn service_types_of_row()
+-> diesel::expression::SqlLiteral<diesel::sql_types::Array<diesel::sql_types::Text>> {
+    diesel::dsl::sql(
+        "(SELECT COALESCE(array_agg(t.service_type), '{}') FROM dps_service_types t WHERE t.dps_id = dps.id)",
+    )
+}
+
+/// What readers see of several DPSs, in three statements whatever their number.
 pub async fn views(
     conn: &mut AsyncPgConnection,
     rows: &[DpsRow],
     now: DateTime<Utc>,
 ) -> Result<Vec<DpsView>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id()).collect();
-    let councils: HashMap<Uuid, String> = organisations::table
-        .filter(
-            organisations::id.eq_any(
-                rows.iter()
-                    .map(|r| r.competition.council_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .select((organisations::id, organisations::legal_name))
-        .load::<(Uuid, String)>(conn)
+    let mut beside: HashMap<Uuid, Beside> = dps::table
+        .inner_join(competitions::table.inner_join(organisations::table))
+        .filter(dps::id.eq_any(&ids))
+        .select((dps::id, organisations::legal_name, service_types_of_row()))
+        .load::<(Uuid, String, Vec<String>)>(conn)
         .await?
         .into_iter()
+        .map(|(id, council_name, service_types)| {
+            (
+                id,
+                Beside {
+                    council_name,
+                    service_types,
+                },
+            )
+        })
         .collect();
-    let mut types_of: HashMap<Uuid, Vec<ServiceType>> = HashMap::new();
-    for (id, t) in dps_service_types::table
-        .filter(dps_service_types::dps_id.eq_any(&ids))
-        .select((dps_service_types::dps_id, dps_service_types::service_type))
-        .load::<(Uuid, String)>(conn)
-        .await?
-    {
-        if let Ok(t) = t.parse::<ServiceType>() {
-            types_of.entry(id).or_default().push(t);
-        }
-    }
+    let listed: Vec<(DpsRow, Beside)> = rows
+        .iter()
+        .map(|r| {
+            let b = beside.remove(&r.id()).unwrap_or(Beside {
+                council_name: String::new(),
+                service_types: Vec::new(),
+            });
+            (r.clone(), b)
+        })
+        .collect();
+    views_beside(conn, listed, now).await
+}
+
+/// What readers see of DPSs read with their council and service types: two more
+/// statements (the lots, and their conditions) whatever their number.
+async fn views_beside(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<(DpsRow, Beside)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DpsView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id()).collect();
     let mut lots_of: HashMap<Uuid, Vec<Lot>> = HashMap::new();
     for (cid, lot) in competition_lots::table
         .filter(competition_lots::competition_id.eq_any(&ids))
@@ -128,12 +160,16 @@ pub async fn views(
     let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
     Ok(rows
         .iter()
-        .map(|row| {
+        .map(|(row, beside)| {
             let id = row.id();
             let c = &row.competition;
             let f = &row.facts;
             let term = (f.starts_on, f.ends_on);
-            let mut service_types = types_of.remove(&id).unwrap_or_default();
+            let mut service_types: Vec<ServiceType> = beside
+                .service_types
+                .iter()
+                .filter_map(|t| t.parse().ok())
+                .collect();
             service_types.sort_by_key(|t| ServiceType::ALL.iter().position(|a| a == t));
             // A ceased DPS takes no more applications.
             let schedule = rules::schedule(&f.round_schedule)
@@ -149,7 +185,7 @@ pub async fn views(
                 reference: c.reference.clone(),
                 title: c.title.clone(),
                 description: f.description.clone(),
-                council_name: councils.get(&c.council_id).cloned().unwrap_or_default(),
+                council_name: beside.council_name.clone(),
                 regime: f.regime,
                 starts_on: f.starts_on,
                 ends_on: f.ends_on,
@@ -190,27 +226,50 @@ pub async fn list(
     user: Option<&AuthUser>,
     page: PageRequest,
 ) -> Result<Paged<DpsView>> {
-    let mut query = rows().into_boxed();
-    let mut count = dps::table.inner_join(competitions::table).into_boxed();
+    // Three statements whatever the page's length: the page's rows with their council,
+    // service types, the database clock and the total (a window count, taken before the
+    // limit); then the lots and their conditions.
+    let mut query = dps::table
+        .inner_join(competitions::table.inner_join(organisations::table))
+        .select((
+            DpsRow::as_select(),
+            organisations::legal_name,
+            service_types_of_row(),
+            engine::clock(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) OVER ()"),
+        ))
+        .into_boxed();
     match user {
         Some(u) if u.is_council() && u.role != Role::Evaluator => {
             query = query.filter(competitions::council_id.eq(u.organisation_id));
-            count = count.filter(competitions::council_id.eq(u.organisation_id));
         }
         _ => {
             query = query.filter(dps::established_at.is_not_null());
-            count = count.filter(dps::established_at.is_not_null());
         }
     }
-    let total: i64 = count.count().get_result(conn).await?;
-    let rows: Vec<DpsRow> = query
+    let found: Vec<ListedRow> = query
         .order((dps::created_at.desc(), dps::id))
         .limit(page.limit())
         .offset(page.offset())
         .load(conn)
         .await?;
-    let now = engine::db_now(conn).await?;
-    let items = views(conn, &rows, now).await?;
+    // A page past the end has no rows to carry the total: it says none (as an empty page
+    // of any list does).
+    let total = <[ListedRow]>::first(&found).map_or(0, |f| f.4);
+    let now = <[ListedRow]>::first(&found).map_or_else(Utc::now, |f| f.3);
+    let rows = found
+        .into_iter()
+        .map(|(row, council_name, service_types, _, _)| {
+            (
+                row,
+                Beside {
+                    council_name,
+                    service_types,
+                },
+            )
+        })
+        .collect();
+    let items = views_beside(conn, rows, now).await?;
     Ok(Paged::new(items, total, page))
 }
 
